@@ -1,0 +1,2 @@
+import { parseDocument } from "yaml";
+console.log(parseDocument("a: 1").toJS());

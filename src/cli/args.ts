@@ -1,0 +1,235 @@
+/**
+ * Command-line parsing shared by the commands: options checked against a command's option
+ * list, `NAME=VALUE` parameter overrides, the global options before the command, and close-name
+ * suggestions for typos. Pure: every function takes the arguments and returns data.
+ */
+import { parseArgs } from "node:util";
+import { HitError, USAGE_EXIT } from "../errors.ts";
+
+/** One option of a command, as parsed and as listed in its help. */
+export interface OptionSpec {
+  /** Long name without dashes: `profile` for `--profile`. */
+  name: string;
+  /** One-letter alias without the dash: `p` for `-p`. */
+  short?: string;
+  /** Placeholder of the option's value (`PATH`); an option without one is a flag. */
+  value?: string;
+  /** One line for the help text. */
+  description: string;
+}
+
+/** Options and positional arguments of one command line. */
+export interface ParsedOptions {
+  /** Option values by long name: the last value given, or `true` for a flag. */
+  values: Record<string, string | true>;
+  /** Positional arguments in order, including those after `--`. */
+  positionals: string[];
+}
+
+/**
+ * Splits `args` into the options of `options` and positional arguments.
+ * @throws {HitError} (exit 2) on an unknown option, a missing value, or a value given to a flag.
+ */
+export function parseOptions(
+  command: string,
+  options: readonly OptionSpec[],
+  args: string[],
+): ParsedOptions {
+  const config: Record<string, { type: "string" | "boolean"; short?: string }> = {};
+  for (const option of options) {
+    config[option.name] = { type: option.value === undefined ? "boolean" : "string" };
+    if (option.short !== undefined) config[option.name].short = option.short;
+  }
+  // strict: false keeps parseArgs from throwing its own wording; the tokens are checked below.
+  const { tokens } = parseArgs({
+    args,
+    options: config,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
+  const values: Record<string, string | true> = {};
+  const positionals: string[] = [];
+  for (const token of tokens) {
+    if (token.kind === "positional") positionals.push(token.value);
+    if (token.kind !== "option") continue;
+    const spec = options.find((option) => option.name === token.name);
+    if (spec === undefined) {
+      throw new HitError(`unknown option "${token.rawName}" for command "${command}"`, {
+        hint: `run "hit help ${command}" to see its options`,
+        exitCode: USAGE_EXIT,
+      });
+    }
+    if (spec.value === undefined) {
+      if (token.value !== undefined) {
+        throw usageError(command, `option "${token.rawName}" takes no value`);
+      }
+      values[spec.name] = true;
+      continue;
+    }
+    // `-p --json` would otherwise take "--json" as the profile; `-p=-x` still allows it.
+    if (token.value === undefined || (!token.inlineValue && token.value.startsWith("-"))) {
+      throw usageError(command, `option "${token.rawName}" needs a value ${spec.value}`);
+    }
+    values[spec.name] = token.value;
+  }
+  return { values, positionals };
+}
+
+/** A usage error of `command`: exit 2 and a pointer to its help. */
+export function usageError(command: string, message: string, hint?: string): HitError {
+  return new HitError(`${command}: ${message}`, {
+    hint: hint ?? `run "hit help ${command}" for its usage`,
+    exitCode: USAGE_EXIT,
+  });
+}
+
+/** Positional arguments split into `NAME=VALUE` parameter overrides and the rest. */
+export interface SplitPositionals {
+  overrides: Record<string, string>;
+  others: string[];
+}
+
+const OVERRIDE_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+
+/**
+ * Separates `NAME=VALUE` overrides (values stay strings, the last one wins) from other
+ * positional arguments. An argument ending in `.yaml` is a profile even when it holds a `=`.
+ * @throws {HitError} (exit 2) on an override whose name is not a parameter name.
+ */
+export function splitOverrides(command: string, positionals: string[]): SplitPositionals {
+  const overrides: Record<string, string> = {};
+  const others: string[] = [];
+  for (const arg of positionals) {
+    const equals = arg.indexOf("=");
+    if (equals < 0 || arg.endsWith(".yaml")) {
+      others.push(arg);
+      continue;
+    }
+    const name = arg.slice(0, equals);
+    if (!OVERRIDE_NAME.test(name)) {
+      throw usageError(command, `bad parameter override "${arg}": expected NAME=VALUE`);
+    }
+    overrides[name] = arg.slice(equals + 1);
+  }
+  return { overrides, others };
+}
+
+/** The global part of a command line: options before the command, the command, its arguments. */
+export interface GlobalArgs {
+  /** `--config PATH` (or `--config-file PATH`). */
+  configPath?: string;
+  help: boolean;
+  version: boolean;
+  /** The command name, if one was given. */
+  command?: string;
+  /** Everything after the command name. */
+  args: string[];
+}
+
+/** The options `hit` accepts before the command, for the help text. */
+export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
+  {
+    name: "config",
+    value: "PATH",
+    description: "configuration file (alias --config-file; default ~/.hashdist/config.yaml)",
+  },
+  { name: "help", short: "h", description: "show this help" },
+  { name: "version", short: "V", description: "print the version of hit" },
+];
+
+/**
+ * Parses the global options up to the first argument that is not an option (the command).
+ * @throws {HitError} (exit 2) on an unknown global option or a missing `--config` value.
+ */
+export function parseGlobalArgs(args: string[]): GlobalArgs {
+  const result: GlobalArgs = { help: false, version: false, args: [] };
+  let i = 0;
+  for (; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === "--") {
+      i++;
+      break;
+    }
+    if (!arg.startsWith("-") || arg === "-") break;
+    const equals = arg.indexOf("=");
+    const name = equals < 0 ? arg : arg.slice(0, equals);
+    if (name === "--config" || name === "--config-file") {
+      const value = equals < 0 ? args[++i] : arg.slice(equals + 1);
+      if (value === undefined || value === "" || (equals < 0 && value.startsWith("-"))) {
+        throw new HitError(`option "${name}" needs a value PATH`, {
+          hint: `run "hit --help" for the usage`,
+          exitCode: USAGE_EXIT,
+        });
+      }
+      result.configPath = value;
+    } else if ((arg === "-h" || arg === "--help") && equals < 0) {
+      result.help = true;
+    } else if (arg === "--version" || arg === "-V") {
+      result.version = true;
+    } else {
+      throw new HitError(`unknown option "${name}"`, {
+        hint: `run "hit --help" for the global options; command options go after the command`,
+        exitCode: USAGE_EXIT,
+      });
+    }
+  }
+  if (i < args.length) {
+    result.command = args[i];
+    result.args = args.slice(i + 1);
+  }
+  return result;
+}
+
+/** Whether a command's arguments ask for its help (`-h` or `--help` before any `--`). */
+export function wantsHelp(args: string[]): boolean {
+  for (const arg of args) {
+    if (arg === "--") return false;
+    if (arg === "-h" || arg === "--help") return true;
+  }
+  return false;
+}
+
+/**
+ * The candidates closest to `name` by edit distance (ignoring case), best first, at most
+ * `limit`; only those within a third of `name`'s length (at least 1 edit).
+ */
+export function closeNames(name: string, candidates: Iterable<string>, limit = 3): string[] {
+  const wanted = name.toLowerCase();
+  const budget = Math.max(1, Math.floor(wanted.length / 3));
+  const scored: { candidate: string; distance: number }[] = [];
+  for (const candidate of candidates) {
+    const distance = editDistance(wanted, candidate.toLowerCase());
+    if (distance <= budget) scored.push({ candidate, distance });
+  }
+  scored.sort((a, b) =>
+    a.distance - b.distance || (a.candidate < b.candidate ? -1 : a.candidate > b.candidate ? 1 : 0)
+  );
+  return scored.slice(0, limit).map((entry) => entry.candidate);
+}
+
+/** Edit distance counting insertions, deletions, substitutions and adjacent swaps as one. */
+export function editDistance(a: string, b: string): number {
+  const rows = a.length + 1;
+  const cols = b.length + 1;
+  const d: number[][] = Array.from({ length: rows }, () => new Array<number>(cols).fill(0));
+  for (let i = 0; i < rows; i++) d[i][0] = i;
+  for (let j = 0; j < cols; j++) d[0][j] = j;
+  for (let i = 1; i < rows; i++) {
+    for (let j = 1; j < cols; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+      }
+    }
+  }
+  return d[a.length][b.length];
+}
+
+/** `"a"`, `"a" or "b"`, `"a", "b" or "c"`: quoted names for hints. */
+export function quoteList(names: string[]): string {
+  const quoted = names.map((name) => `"${name}"`);
+  if (quoted.length <= 1) return quoted.join("");
+  return `${quoted.slice(0, -1).join(", ")} or ${quoted[quoted.length - 1]}`;
+}

@@ -1,0 +1,55 @@
+/**
+ * What a `hit` command is (a plain object: name, summary, usage, options, `run`) and the
+ * context `main.ts` hands it: the only way a command reaches stdout, stderr, the environment
+ * and the working folder.
+ */
+import { HitError, USAGE_EXIT } from "../errors.ts";
+import { closeNames, type OptionSpec, quoteList } from "./args.ts";
+import type { Writer } from "./output.ts";
+
+/** Everything with effects a command may use; filled only by `main.ts`. */
+export interface CommandContext {
+  stdout: Writer;
+  stderr: Writer;
+  /** A snapshot of the environment taken at start-up. */
+  env: Readonly<Record<string, string>>;
+  /** The working folder relative paths on the command line are taken from. */
+  cwd: string;
+  /** Whether colour is off (`NO_COLOR`). */
+  noColor: boolean;
+  /** The configuration file given with the global `--config PATH`, if any. */
+  configPath?: string;
+}
+
+/** One `hit` command, listed in the command array of `main.ts`. */
+export interface Command {
+  name: string;
+  aliases?: string[];
+  /** One line for the command list of `hit --help`. */
+  summary: string;
+  /** Synopsis lines, a short explanation and at least one example, for `hit help NAME`. */
+  usage: string;
+  /** Options the command accepts (`-h/--help` is added by `main.ts` for every command). */
+  options: readonly OptionSpec[];
+  /** Runs the command on the arguments after its name; returns the exit code. */
+  run(args: string[], context: CommandContext): Promise<number>;
+}
+
+/**
+ * The command called `name` (or with that alias).
+ * @throws {HitError} (exit 2) naming the unknown command, with a close name as hint.
+ */
+export function findCommand(name: string, commands: readonly Command[]): Command {
+  const found = commands.find((command) =>
+    command.name === name || (command.aliases ?? []).includes(name)
+  );
+  if (found !== undefined) return found;
+  const names = commands.flatMap((command) => [command.name, ...(command.aliases ?? [])]);
+  const close = closeNames(name, names);
+  throw new HitError(`unknown command "${name}"`, {
+    hint: close.length > 0
+      ? `did you mean ${quoteList(close)}?`
+      : `run "hit --help" to list the commands`,
+    exitCode: USAGE_EXIT,
+  });
+}

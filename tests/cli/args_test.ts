@@ -1,0 +1,80 @@
+import assert from "node:assert/strict";
+import {
+  closeNames,
+  editDistance,
+  parseGlobalArgs,
+  parseOptions,
+  quoteList,
+  splitOverrides,
+  wantsHelp,
+} from "../../src/cli/args.ts";
+import { HitError, USAGE_EXIT } from "../../src/errors.ts";
+
+Deno.test("parseGlobalArgs() reads options up to the command and keeps the rest for it", () => {
+  assert.deepEqual(parseGlobalArgs(["--config", "c.yaml", "status", "--json", "x"]), {
+    configPath: "c.yaml",
+    help: false,
+    version: false,
+    command: "status",
+    args: ["--json", "x"],
+  });
+  assert.equal(parseGlobalArgs(["--config-file=d.yaml", "show"]).configPath, "d.yaml");
+  assert.equal(parseGlobalArgs(["--help"]).help, true);
+  assert.equal(parseGlobalArgs(["--version"]).version, true);
+  assert.deepEqual(parseGlobalArgs([]), { help: false, version: false, args: [] });
+});
+
+Deno.test("parseGlobalArgs() rejects unknown options and a missing --config value", () => {
+  for (const args of [["--bogus", "status"], ["--config"], ["--config", "--help"]]) {
+    assert.throws(() => parseGlobalArgs(args), (error) => {
+      assert.ok(error instanceof HitError);
+      assert.equal(error.exitCode, USAGE_EXIT);
+      return true;
+    });
+  }
+});
+
+Deno.test("parseOptions() keeps the last value of a repeated option and args after --", () => {
+  const options = [{ name: "profile", short: "p", value: "PATH", description: "" }];
+  assert.deepEqual(parseOptions("x", options, ["-p", "a", "b", "--profile", "c", "--", "-d"]), {
+    values: { profile: "c" },
+    positionals: ["b", "-d"],
+  });
+});
+
+Deno.test("splitOverrides() takes NAME=VALUE but not a .yaml profile with '='", () => {
+  assert.deepEqual(splitOverrides("x", ["a=1", "dir=x.yaml", "p.yaml", "b="]), {
+    overrides: { a: "1", b: "" },
+    others: ["dir=x.yaml", "p.yaml"],
+  });
+});
+
+Deno.test("wantsHelp() sees -h or --help before --", () => {
+  assert.equal(wantsHelp(["a", "--help"]), true);
+  assert.equal(wantsHelp(["-h"]), true);
+  assert.equal(wantsHelp(["--", "--help"]), false);
+  assert.equal(wantsHelp(["a"]), false);
+});
+
+Deno.test("editDistance() counts an adjacent swap as one edit", () => {
+  assert.equal(editDistance("stats", "status"), 1);
+  assert.equal(editDistance("stauts", "status"), 1);
+  assert.equal(editDistance("", "abc"), 3);
+  assert.equal(editDistance("same", "same"), 0);
+});
+
+Deno.test("closeNames() returns at most limit names within a third of the length", () => {
+  assert.deepEqual(closeNames("stats", ["status", "show", "help"]), ["status"]);
+  assert.deepEqual(closeNames("xyz", ["status", "show"]), []);
+  assert.deepEqual(closeNames("ZLIB", ["zlib"]), ["zlib"]);
+  assert.deepEqual(closeNames("abcdefghi", ["abcdefgh", "abcdefg", "abcdefghij", "bcdefghi"], 2), [
+    "abcdefgh",
+    "abcdefghij",
+  ]);
+});
+
+Deno.test("quoteList() joins quoted names with commas and or", () => {
+  assert.equal(quoteList(["a"]), `"a"`);
+  assert.equal(quoteList(["a", "b"]), `"a" or "b"`);
+  assert.equal(quoteList(["a", "b", "c"]), `"a", "b" or "c"`);
+});
