@@ -84,7 +84,9 @@ export function readBundledFiles(
   return names.map((name) => {
     for (const dir of packageDirs) {
       for (const path of [join(dir, name), join(dir, pkg.spec.usedName, name)]) {
-        if (files.isFile(path)) return { name: `_hashdist/${name}`, content: files.readBytes(path) };
+        if (files.isFile(path)) {
+          return { name: `_hashdist/${name}`, content: files.readBytes(path) };
+        }
       }
     }
     throw new HitError(`bundle files of "${pkg.name}": file "${name}" not found`, {

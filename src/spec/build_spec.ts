@@ -29,10 +29,13 @@ export function packageBuildSpec(pkg: Package, inputs: PackageSpecInputs): Value
   }
   for (const dep of pkg.buildDeps) commands.push(...inputs.dependencyCommands.get(dep)!);
   if (!Object.hasOwn(pkg.params, "BASH")) {
-    throw new HitError(`assemble build spec of "${pkg.name}": BASH must be provided in profile parameters`, {
-      location: { package: pkg.name },
-      hint: "add `BASH: /bin/bash` to the profile's parameters",
-    });
+    throw new HitError(
+      `assemble build spec of "${pkg.name}": BASH must be provided in profile parameters`,
+      {
+        location: { package: pkg.name },
+        hint: "add `BASH: /bin/bash` to the profile's parameters",
+      },
+    );
   }
   commands.push({ set: "BASH", nohash_value: pkg.params.BASH });
   commands.push({ cmd: ["$BASH", "_hashdist/build.sh"] });
@@ -40,7 +43,10 @@ export function packageBuildSpec(pkg: Package, inputs: PackageSpecInputs): Value
   return canonicalBuildSpec({
     name: pkg.name,
     build: {
-      import: pkg.buildDeps.map((dep) => ({ ref: envName(dep), id: inputs.dependencyIds.get(dep)! })),
+      import: pkg.buildDeps.map((dep) => ({
+        ref: envName(dep),
+        id: inputs.dependencyIds.get(dep)!,
+      })),
       commands,
     },
     sources: [

@@ -17,7 +17,10 @@ export function postProcessCommands(pkg: Package): ValueMap[] {
     if (!Array.isArray(list) || !list.every((flag) => typeof flag === "string")) {
       throw new HitError(
         `post_process of "${pkg.name}": "hit" of stage "${name}" must be a list of flags`,
-        { location: { file: pkg.spec.file, package: pkg.name }, hint: "write `hit: [write-protect]`" },
+        {
+          location: { file: pkg.spec.file, package: pkg.name },
+          hint: "write `hit: [write-protect]`",
+        },
       );
     }
     for (const flag of list as string[]) flags.push(`--${flag}`);

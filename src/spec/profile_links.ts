@@ -35,10 +35,21 @@ export function linkRules(pkg: Package, link: LinkAction, target = "${ARTIFACT}"
       rules.push({ action: "exclude", select: pattern("exclude") });
     } else if (Object.hasOwn(stage, "launcher")) {
       if (link !== "copy") {
-        rules.push({ action: "launcher", select: `${dir}/${pattern("launcher")}`, prefix: dir, target });
+        rules.push({
+          action: "launcher",
+          select: `${dir}/${pattern("launcher")}`,
+          prefix: dir,
+          target,
+        });
       }
     } else if (Object.hasOwn(stage, "copy")) {
-      rules.push({ action: "copy", select: `${dir}/${pattern("copy")}`, prefix: dir, target, dirs });
+      rules.push({
+        action: "copy",
+        select: `${dir}/${pattern("copy")}`,
+        prefix: dir,
+        target,
+        dirs,
+      });
     } else {
       throw new HitError(
         `profile_links of "${pkg.name}": stage "${name}" needs one of link, exclude, launcher, copy`,

@@ -133,10 +133,13 @@ export function createResolver(profile: Profile, files: SpecFiles): Resolver {
       if (done) return done;
       if (inProgress.includes(name)) {
         const cycle = [...inProgress.slice(inProgress.indexOf(name)), name];
-        throw new HitError(`resolve "${name}": build dependencies form a cycle: ${cycle.join(" -> ")}`, {
-          location: { package: name },
-          hint: "a package cannot need itself to build; make one of these a run dependency",
-        });
+        throw new HitError(
+          `resolve "${name}": build dependencies form a cycle: ${cycle.join(" -> ")}`,
+          {
+            location: { package: name },
+            hint: "a package cannot need itself to build; make one of these a run dependency",
+          },
+        );
       }
       inProgress.push(name);
       try {
@@ -226,9 +229,12 @@ function runOrder(names: string[], resolver: Resolver): string[] {
     const mark = state.get(name);
     if (mark === "done") return;
     if (mark === "visiting") {
-      throw new HitError(`order profile: run dependencies form a cycle: ${[...trail, name].join(" -> ")}`, {
-        location: { package: name },
-      });
+      throw new HitError(
+        `order profile: run dependencies form a cycle: ${[...trail, name].join(" -> ")}`,
+        {
+          location: { package: name },
+        },
+      );
     }
     state.set(name, "visiting");
     for (const dep of resolver.package(name).runDeps) visit(dep, [...trail, name]);

@@ -54,7 +54,10 @@ Deno.test("stringArg() rejects a present value that is not a string", () => {
   const ctx = context({ args: { handler: "configure", configure_path: null } });
   assert.throws(
     () => stringArg(ctx, "configure_path", "."),
-    { name: "HitError", message: 'handler "configure" needs stage key "configure_path" to be a string: got null' },
+    {
+      name: "HitError",
+      message: 'handler "configure" needs stage key "configure_path" to be a string: got null',
+    },
   );
 });
 
@@ -113,7 +116,10 @@ Deno.test("cfg() joins like os.path.join", () => {
 });
 
 Deno.test("pyStrip() strips Python's white space, not JavaScript's", () => {
-  assert.equal(pyStrip(" \t\n\r\v\f\x1c\x1d\x1e\x1fa b\x85\xa0\u1680\u2000\u200a\u2028\u3000"), "a b");
+  assert.equal(
+    pyStrip(" \t\n\r\v\f\x1c\x1d\x1e\x1fa b\x85\xa0\u1680\u2000\u200a\u2028\u3000"),
+    "a b",
+  );
   assert.equal(pyStrip("\u180ea\u205f"), "a");
   assert.equal(pyStrip("\ufeffa\u200b"), "\ufeffa\u200b");
   assert.equal(pyStrip(" \n "), "");

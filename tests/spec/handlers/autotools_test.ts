@@ -72,7 +72,11 @@ Deno.test("autotoolsConfigure() ignores append variables other than CPPFLAGS and
 });
 
 Deno.test("autotoolsConfigure() keeps a double and a trailing space off linux", () => {
-  const lines = autotoolsConfigure({ args: stage({}), params: { platform: "Darwin" }, deps: ["A", "B"] });
+  const lines = autotoolsConfigure({
+    args: stage({}),
+    params: { platform: "Darwin" },
+    deps: ["A", "B"],
+  });
   assert.equal(lines[2], 'export LDFLAGS="-L${A_DIR}/lib  -L${B_DIR}/lib "');
 });
 
@@ -92,7 +96,11 @@ Deno.test("autotoolsConfigure() exports empty flags without dependencies", () =>
 
 Deno.test("autotoolsConfigure() quotes extra items after str() and honours configure_path", () => {
   const lines = autotoolsConfigure({
-    args: stage({ configure_path: "src", extra: ["--with-x=${X_DIR}", 1, true, null], set_env_flags: false }),
+    args: stage({
+      configure_path: "src",
+      extra: ["--with-x=${X_DIR}", 1, true, null],
+      set_env_flags: false,
+    }),
     params: {},
     deps: [],
   });
@@ -111,7 +119,11 @@ Deno.test("autotoolsConfigure() quotes extra items after str() and honours confi
 });
 
 Deno.test("autotoolsConfigure() writes an empty extra line for an empty extra list", () => {
-  const lines = autotoolsConfigure({ args: stage({ extra: [], set_env_flags: false }), params: {}, deps: [] });
+  const lines = autotoolsConfigure({
+    args: stage({ extra: [], set_env_flags: false }),
+    params: {},
+    deps: [],
+  });
   assert.deepEqual(lines, ["(", './configure --prefix="${ARTIFACT}" \\', "  ", ")"]);
 });
 
@@ -134,6 +146,9 @@ Deno.test("autotoolsConfigure() rejects a malformed append, extra or configure_p
   });
   assert.throws(
     () => autotoolsConfigure({ args: stage({ configure_path: 3 }), params, deps: [] }),
-    { name: "HitError", message: 'handler "configure" needs stage key "configure_path" to be a string: got 3' },
+    {
+      name: "HitError",
+      message: 'handler "configure" needs stage key "configure_path" to be a string: got 3',
+    },
   );
 });

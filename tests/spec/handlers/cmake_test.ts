@@ -86,7 +86,11 @@ Deno.test("cmakeConfigure() adds the OSX target, unquoted extra and builddir", (
 });
 
 Deno.test("cmakeConfigure() keeps the double and trailing space off linux", () => {
-  const lines = cmakeConfigure({ args: stage({}), params: { platform: "Cygwin" }, deps: ["A", "B"] });
+  const lines = cmakeConfigure({
+    args: stage({}),
+    params: { platform: "Cygwin" },
+    deps: ["A", "B"],
+  });
   assert.equal(lines[2], 'export LDFLAGS="-L${A_DIR}/lib  -L${B_DIR}/lib "');
 });
 
