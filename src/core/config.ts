@@ -1,0 +1,159 @@
+/**
+ * The configuration file (HASHDIST.md §1.1): where the build store, the source cache and its
+ * mirrors, build folders and gc roots live. Loading it creates any missing folder.
+ */
+import { dirname, join, resolve } from "node:path";
+import { HitError } from "../errors.ts";
+import { describeValue } from "../spec/spec_error.ts";
+import { parseYaml } from "../spec/yaml_load.ts";
+import { isMap, type ValueMap } from "../spec/values.ts";
+
+/** A loaded configuration, every path absolute. */
+export interface Config {
+  /** The configuration file itself. */
+  file: string;
+  /** The artifact root (`build_stores[0].dir`). */
+  buildStore: string;
+  /** The local, writable source cache (`source_caches[0].dir`). */
+  sourceCache: string;
+  /** Read-only mirrors (`source_caches[1..].url`): URL prefixes or folders. */
+  mirrors: string[];
+  buildTemp: string;
+  cache: string;
+  gcRoots: string;
+}
+
+/** The default configuration file: `$HIT_HOME/config.yaml`, else `~/.hashdist/config.yaml`. */
+export function defaultConfigPath(env: Readonly<Record<string, string | undefined>>): string {
+  if (env.HIT_HOME) return join(resolve(env.HIT_HOME), "config.yaml");
+  if (!env.HOME) {
+    throw new HitError("find configuration: HOME is not set", {
+      hint: "set HOME, or HIT_HOME to the folder that should hold hit's store and config",
+    });
+  }
+  return join(env.HOME, ".hashdist", "config.yaml");
+}
+
+const DEFAULT_CONFIG = `# hit configuration (HashDist format). Relative paths are relative to this file.
+build_stores:
+- dir: ./bld
+build_temp: ./tmp
+source_caches:
+- dir: ./src
+cache: ./cache
+gc_roots: ./gcroots
+`;
+
+/**
+ * Creates a home folder with the default configuration and its folders.
+ * @throws {HitError} when the configuration file already exists.
+ */
+export async function initHome(configFile: string): Promise<string[]> {
+  const home = dirname(configFile);
+  const created: string[] = [];
+  for (const sub of ["", "bld", "src", "cache", "gcroots", "tmp"]) {
+    const dir = join(home, sub);
+    try {
+      await Deno.mkdir(dir);
+      created.push(dir);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+    }
+  }
+  try {
+    await Deno.writeTextFile(configFile, DEFAULT_CONFIG, { createNew: true });
+  } catch (error) {
+    if (error instanceof Deno.errors.AlreadyExists) {
+      throw new HitError(`initialise "${home}": ${configFile} already exists`, {
+        hint: "remove it first, or use it as it is",
+      });
+    }
+    throw error;
+  }
+  created.push(configFile);
+  return created;
+}
+
+/**
+ * Loads the configuration at `file`, writing the default one first when it is missing, and
+ * creates every folder it names.
+ * @throws {HitError} naming the file for a schema violation.
+ */
+export async function loadConfig(file: string): Promise<Config> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(file);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+    await initHome(file).catch((e) => {
+      if (!(e instanceof HitError)) throw e;
+    });
+    text = await Deno.readTextFile(file);
+  }
+  const real = await Deno.realPath(file);
+  const config = parseConfig(text, real);
+  for (const dir of [config.buildStore, config.sourceCache, config.buildTemp, config.cache, config.gcRoots]) {
+    await Deno.mkdir(dir, { recursive: true });
+  }
+  return {
+    ...config,
+    buildStore: await Deno.realPath(config.buildStore),
+    sourceCache: await Deno.realPath(config.sourceCache),
+    buildTemp: await Deno.realPath(config.buildTemp),
+    gcRoots: await Deno.realPath(config.gcRoots),
+  };
+}
+
+/**
+ * Validates configuration text; paths are resolved against the folder of `file`.
+ * @throws {HitError} naming the file and key of any violation.
+ */
+export function parseConfig(text: string, file: string): Config {
+  const doc = parseYaml(text, file);
+  const fail = (message: string, hint?: string): never => {
+    throw new HitError(`load configuration: ${message}`, { location: { file }, hint });
+  };
+  if (!isMap(doc)) fail(`expected a mapping, found ${describeValue(doc)}`);
+  const map = doc as ValueMap;
+  const base = dirname(file);
+  const path = (key: string): string => {
+    const value = map[key];
+    if (typeof value !== "string" || value === "") {
+      fail(`"${key}" must be a path, found ${describeValue(value)}`, `write "${key}: ./${key}"`);
+    }
+    return resolve(base, value as string);
+  };
+  const stores = map.build_stores;
+  if (!Array.isArray(stores) || stores.length === 0) {
+    return fail(`"build_stores" must be a list with one {dir: PATH}`, "write `build_stores: [{dir: ./bld}]`");
+  }
+  if (stores.length > 1) fail(`"build_stores": only one build store is supported`);
+  const store = stores[0];
+  if (!isMap(store) || typeof store.dir !== "string") {
+    fail(`"build_stores" entries must be {dir: PATH}, found ${describeValue(store)}`);
+  }
+  const caches = map.source_caches;
+  if (!Array.isArray(caches) || caches.length === 0) {
+    return fail(`"source_caches" must be a list starting with {dir: PATH}`, "write `source_caches: [{dir: ./src}]`");
+  }
+  const first = caches[0];
+  if (!isMap(first) || typeof first.dir !== "string" || first.url !== undefined) {
+    fail(`the first of "source_caches" must be {dir: PATH}, the local cache`);
+  }
+  const mirrors = caches.slice(1).map((entry, i) => {
+    if (!isMap(entry) || typeof entry.url !== "string" || entry.dir !== undefined) {
+      fail(`"source_caches" entry ${i + 2} must be {url: URL} (a read-only mirror)`);
+    }
+    const url = (entry as ValueMap).url as string;
+    return /^[a-z][a-z0-9+.-]*:/i.test(url) ? url : resolve(base, url);
+  });
+  return {
+    file,
+    buildStore: resolve(base, (store as ValueMap).dir as string),
+    sourceCache: resolve(base, (first as ValueMap).dir as string),
+    mirrors,
+    buildTemp: path("build_temp"),
+    cache: path("cache"),
+    gcRoots: path("gc_roots"),
+  };
+}
