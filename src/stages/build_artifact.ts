@@ -1,0 +1,314 @@
+/**
+ * The build stage: turns one build spec into an artifact in the store (HASHDIST.md §6.3).
+ * Takes the artifact's lock, re-checks the store, prepares a build folder with the sources,
+ * runs the job under the OS sandbox with the artifact's staging folder bound at its final
+ * path, then commits by rename. Writes only the build folder, the staging folder and the log.
+ */
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { HitError } from "../errors.ts";
+import {
+  artifactDir,
+  artifactLockPath,
+  artifactState,
+  commitArtifact,
+  formatStoreJson,
+  makeArtifactJson,
+  makeStagingDir,
+  removeTree,
+} from "../core/build_store.ts";
+import type { Config } from "../core/config.ts";
+import { FileLock } from "../core/locks.ts";
+import { type JobImport, type ProcessRunner, runJob } from "../core/run_job.ts";
+import type { Value, ValueMap } from "../spec/values.ts";
+import { bwrapArgs, type SandboxKind, type SandboxMounts } from "./sandbox.ts";
+
+/** How to run `hit` itself inside a job: the program, and what the sandbox must show it. */
+export interface SelfCommand {
+  argv: string[];
+  /** Host paths the program needs, bound read-only in the sandbox. */
+  readOnly: string[];
+  /** Variables the program needs besides the job's environment (`DENO_DIR`). */
+  env: Record<string, string>;
+}
+
+/** Unpacks the source `key` into `target` (the build folder or a folder below it). */
+export type SourceUnpacker = (key: string, target: string) => Promise<void>;
+
+/** Everything a build needs besides its spec. */
+export interface BuildContext {
+  config: Config;
+  sandbox: SandboxKind;
+  /** The `bwrap` program, when `sandbox` is `bwrap`. */
+  bwrap?: string;
+  self: SelfCommand;
+  unpackSource: SourceUnpacker;
+  /** `HASHDIST_CPU_COUNT` for package builds. */
+  cpuCount: number;
+  /** Keep the build folder: always, never, or only when the build fails (the default). */
+  keepBuild: "always" | "never" | "error";
+  /** Each line of build output, as it comes (for `-v` and progress). */
+  onOutput?: (line: string) => void;
+}
+
+/** What a build did. */
+export interface BuildOutcome {
+  /** `cached` when another process (or an earlier run) had already built it. */
+  status: "built" | "cached";
+  dir: string;
+  /** The kept build folder, if any. */
+  buildDir?: string;
+}
+
+/** A failed build: the error, with the log's path and last lines. */
+export class BuildFailure extends HitError {
+  logPath: string;
+  logTail: string[];
+  buildDir?: string;
+
+  constructor(
+    message: string,
+    options: { logPath: string; logTail: string[]; buildDir?: string; cause?: unknown },
+  ) {
+    super(message, {
+      hint: options.buildDir ? `the build folder is kept: ${options.buildDir}` : undefined,
+      cause: options.cause,
+    });
+    this.logPath = options.logPath;
+    this.logTail = options.logTail;
+    this.buildDir = options.buildDir;
+  }
+}
+
+/**
+ * Builds artifact `id` from `spec` unless the store has it.
+ * @throws {BuildFailure} when the job fails; {HitError} for a missing import or source.
+ */
+export async function buildArtifact(
+  spec: ValueMap,
+  id: string,
+  options: { isProfile: boolean },
+  context: BuildContext,
+): Promise<BuildOutcome> {
+  const store = context.config.buildStore;
+  const finalDir = artifactDir(store, id);
+  using _lock = await FileLock.acquire(artifactLockPath(store, id));
+  const state = await artifactState(store, id);
+  if (state === "built") return { status: "cached", dir: finalDir };
+  // A folder without `id` is what a killed unsandboxed build (or the original) leaves.
+  if (state === "incomplete") await removeTree(finalDir);
+
+  const staged = context.sandbox === "bwrap";
+  const outputDir = staged ? await makeStagingDir(store, id) : finalDir;
+  if (!staged) await Deno.mkdir(finalDir, { recursive: true });
+  const buildDir = await makeBuildDir(context.config.buildTemp, id);
+  const logPath = join(buildDir, "_hashdist", "build.log");
+  let log: Deno.FsFile | undefined;
+  try {
+    const artifactJson = await makeArtifactJson(store, id, spec, context.sandbox);
+    await Deno.mkdir(join(buildDir, "job"));
+    await Deno.mkdir(join(buildDir, "_hashdist"));
+    log = await Deno.open(logPath, { write: true, create: true, append: true });
+    await writeReadOnly(join(buildDir, "build.json"), formatStoreJson(spec) + "\n");
+    for (const source of sourcesOf(spec)) {
+      await context.unpackSource(source.key, join(buildDir, source.target));
+    }
+    const imports = importsOf(spec, store);
+    const mounts: SandboxMounts = {
+      writable: [{ from: buildDir, to: buildDir }, { from: outputDir, to: finalDir }],
+      readOnly: [
+        ...new Set([
+          ...artifactJson.dependencies.map((dep) => artifactDir(store, dep)),
+          ...context.self.readOnly,
+        ]),
+      ],
+    };
+    const runner = makeRunner(context, mounts, log);
+    await runJob(spec.build as ValueMap, {
+      buildDir,
+      artifactDir: finalDir,
+      jobDir: join(buildDir, "job"),
+      imports,
+      cpuCount: options.isProfile ? undefined : context.cpuCount,
+      configJson: JSON.stringify(configDocument(context.config)),
+      run: runner,
+    });
+    log.close();
+    log = undefined;
+    await finishArtifact(outputDir, {
+      log: await Deno.readFile(logPath),
+      buildJson: formatStoreJson(spec) + "\n",
+      artifactJson: formatStoreJson(artifactJson as unknown as Value),
+      id,
+    });
+    if (staged) await commitArtifact(outputDir, store, id);
+    const keep = context.keepBuild === "always" && !options.isProfile;
+    if (!keep) await removeTree(buildDir);
+    return { status: "built", dir: finalDir, buildDir: keep ? buildDir : undefined };
+  } catch (error) {
+    log?.close();
+    await removeTree(outputDir);
+    const keep = context.keepBuild !== "never" && !options.isProfile;
+    if (!keep) await removeTree(buildDir);
+    if (error instanceof HitError || error instanceof Error) {
+      throw new BuildFailure(`build "${id}": ${error.message}`, {
+        logPath,
+        logTail: keep ? await logTail(logPath, 20) : [],
+        buildDir: keep ? buildDir : undefined,
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}
+
+/** The configuration as in-job `hit` commands receive it (`HDIST_CONFIG`, Q14). */
+export function configDocument(config: Config): Record<string, unknown> {
+  return {
+    build_stores: [{ dir: config.buildStore }],
+    source_caches: [{ dir: config.sourceCache }, ...config.mirrors.map((url) => ({ url }))],
+    build_temp: config.buildTemp,
+    cache: config.cache,
+    gc_roots: config.gcRoots,
+  };
+}
+
+async function makeBuildDir(buildTemp: string, id: string): Promise<string> {
+  const [name, hash] = id.split("/");
+  const base = join(buildTemp, `${name}-${hash.slice(0, 12)}`);
+  for (let i = 0;; i++) {
+    const dir = i === 0 ? base : `${base}-${i}`;
+    try {
+      await Deno.mkdir(dir, { recursive: false });
+      return dir;
+    } catch (error) {
+      if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+    }
+  }
+}
+
+function sourcesOf(spec: ValueMap): { key: string; target: string }[] {
+  const sources = spec.sources;
+  if (!Array.isArray(sources)) return [];
+  return sources.map((source) => {
+    const { key, target } = source as ValueMap;
+    const dir = String(target ?? ".");
+    if (dir.startsWith("/") || dir.split("/").includes("..")) {
+      throw new HitError(`unpack source "${key}": target "${dir}" leaves the build folder`);
+    }
+    return { key: String(key), target: dir };
+  });
+}
+
+function importsOf(spec: ValueMap, store: string): JobImport[] {
+  const build = spec.build as ValueMap;
+  const list = Array.isArray(build.import) ? build.import : [];
+  return list.map((entry) => {
+    const { id, ref } = entry as ValueMap;
+    return {
+      id: String(id),
+      ref: ref === null || ref === undefined ? null : String(ref),
+      dir: artifactDir(store, String(id)),
+    };
+  });
+}
+
+async function writeReadOnly(path: string, text: string | Uint8Array): Promise<void> {
+  if (typeof text === "string") await Deno.writeTextFile(path, text);
+  else await Deno.writeFile(path, text);
+  await Deno.chmod(path, 0o444);
+}
+
+/** Writes the store's own files into a built artifact; `id` last, by rename (§6.3 step 7). */
+async function finishArtifact(
+  dir: string,
+  files: { log: Uint8Array; buildJson: string; artifactJson: string; id: string },
+): Promise<void> {
+  // `build-postprocess --write-protect` may have made the folder read-only.
+  const mode = (await Deno.stat(dir)).mode ?? 0o755;
+  await Deno.chmod(dir, mode | 0o200);
+  try {
+    await writeReadOnly(join(dir, "build.log.gz"), gzipSync(files.log));
+    await writeReadOnly(join(dir, "build.json"), files.buildJson);
+    await writeReadOnly(join(dir, "artifact.json"), files.artifactJson);
+    await Deno.writeTextFile(join(dir, "_id"), files.id + "\n");
+    await Deno.chmod(join(dir, "_id"), 0o644);
+    await Deno.rename(join(dir, "_id"), join(dir, "id"));
+  } finally {
+    await Deno.chmod(dir, mode);
+  }
+}
+
+async function logTail(path: string, count: number): Promise<string[]> {
+  try {
+    const lines = (await Deno.readTextFile(path)).split("\n");
+    if (lines.at(-1) === "") lines.pop();
+    return lines.slice(-count);
+  } catch {
+    return [];
+  }
+}
+
+function makeRunner(context: BuildContext, mounts: SandboxMounts, log: Deno.FsFile): ProcessRunner {
+  return async (request) => {
+    const argv = request.kind === "hit" ? [...context.self.argv, ...request.argv] : request.argv;
+    const env = request.kind === "hit" ? { ...request.env, ...context.self.env } : request.env;
+    const sandboxed = context.sandbox === "bwrap";
+    const program = sandboxed ? context.bwrap! : argv[0];
+    const args = sandboxed ? bwrapArgs(mounts, request.cwd, argv) : argv.slice(1);
+    // bwrap itself is started with the job's environment only: its first process keeps the
+    // environment it was started with, readable at /proc/1/environ inside.
+    const child = new Deno.Command(program, {
+      args,
+      env,
+      clearEnv: true,
+      cwd: sandboxed ? "/" : request.cwd,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const captured: Uint8Array[] = [];
+    const pump = async (stream: ReadableStream<Uint8Array>, capture: boolean) => {
+      const decoder = new TextDecoder();
+      let pending = "";
+      for await (const chunk of stream) {
+        if (capture) {
+          captured.push(chunk);
+          continue;
+        }
+        await writeAll(log, chunk);
+        if (context.onOutput) {
+          pending += decoder.decode(chunk, { stream: true });
+          const lines = pending.split("\n");
+          pending = lines.pop()!;
+          for (const line of lines) context.onOutput(line);
+        }
+      }
+      if (pending && context.onOutput) context.onOutput(pending);
+    };
+    const [status] = await Promise.all([
+      child.status,
+      pump(child.stdout, request.captureStdout),
+      pump(child.stderr, false),
+    ]);
+    return {
+      code: status.code,
+      stdout: request.captureStdout ? new TextDecoder().decode(concat(captured)) : undefined,
+    };
+  };
+}
+
+async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
+  let offset = 0;
+  while (offset < bytes.length) offset += await file.write(bytes.subarray(offset));
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return out;
+}
