@@ -10,13 +10,24 @@ import { fileWriter, OutputClosedError } from "./cli/output.ts";
 import { showCommand } from "./cli/show.ts";
 import { statusCommand } from "./cli/status.ts";
 import { versionCommand } from "./cli/version.ts";
+import { createLinksCommand } from "./cli/create_links.ts";
+import { buildPostprocessCommand } from "./cli/build_postprocess.ts";
+import { fetchCommand } from "./cli/fetch.ts";
+import { buildCommand } from "./cli/build.ts";
+import { initHomeCommand } from "./cli/init_home.ts";
+import { selfCommand } from "./self_command.ts";
 
 /** Exit code for a bug in `hit` (an error that is not a `HitError`): EX_SOFTWARE. */
 export const INTERNAL_ERROR_EXIT = 70;
 
 const COMMANDS: readonly Command[] = [
+  buildCommand,
   statusCommand,
   showCommand,
+  initHomeCommand,
+  fetchCommand,
+  createLinksCommand,
+  buildPostprocessCommand,
   createHelpCommand(() => COMMANDS),
   versionCommand,
 ];
@@ -77,12 +88,14 @@ async function writeQuietly(context: CommandContext, text: string): Promise<void
 }
 
 function realContext(): CommandContext {
+  const env = Deno.env.toObject();
   return {
     stdout: fileWriter(Deno.stdout),
     stderr: fileWriter(Deno.stderr),
-    env: Deno.env.toObject(),
+    env,
     cwd: Deno.cwd(),
     noColor: Deno.noColor,
+    self: () => selfCommand(env),
   };
 }
 

@@ -6,6 +6,8 @@
 import { HitError, USAGE_EXIT } from "../errors.ts";
 import { closeNames, type OptionSpec, quoteList } from "./args.ts";
 import type { Writer } from "./output.ts";
+import { type Config, defaultConfigPath, loadConfig } from "../core/config.ts";
+import type { SelfCommand } from "../stages/build_artifact.ts";
 
 /** Everything with effects a command may use; filled only by `main.ts`. */
 export interface CommandContext {
@@ -19,6 +21,17 @@ export interface CommandContext {
   noColor: boolean;
   /** The configuration file given with the global `--config PATH`, if any. */
   configPath?: string;
+  /** How to run this same `hit` inside build jobs (in-build commands); computed on demand. */
+  self: () => SelfCommand;
+}
+
+/**
+ * The configuration a command works with: `--config`, else `HIT_HOME`, else `~/.hashdist`
+ * (created with the defaults when missing).
+ * @throws {HitError} for a bad configuration file.
+ */
+export async function commandConfig(context: CommandContext): Promise<Config> {
+  return await loadConfig(context.configPath ?? defaultConfigPath(context.env));
 }
 
 /** One `hit` command, listed in the command array of `main.ts`. */

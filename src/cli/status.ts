@@ -2,9 +2,10 @@
  * `hit status`: each package of a profile's closure with its artifact id and whether it is in
  * the build store. Parsing and rendering are pure; `run` resolves the profile and prints.
  */
+import { artifactState } from "../core/build_store.ts";
 import { resolveProfile } from "../spec/resolve.ts";
 import { type OptionSpec, parseOptions, splitOverrides, usageError } from "./args.ts";
-import type { Command, CommandContext } from "./command.ts";
+import { type Command, type CommandContext, commandConfig } from "./command.ts";
 
 /** Output formats of `hit status`. */
 export type StatusFormat = "text" | "json" | "hashdist";
@@ -135,12 +136,12 @@ examples:
       overrides: parsed.overrides,
       cwd: context.cwd,
     });
-    const rows = profile.buildOrder.map((name) => ({
-      name,
-      artifactId: profile.packages.get(name)!.artifactId,
-      // TODO(issue 4): look the artifact up in the build store.
-      built: false,
-    }));
+    const { buildStore } = await commandConfig(context);
+    const rows: StatusRow[] = [];
+    for (const name of profile.buildOrder) {
+      const artifactId = profile.packages.get(name)!.artifactId;
+      rows.push({ name, artifactId, built: await artifactState(buildStore, artifactId) === "built" });
+    }
     await context.stdout.write(renderStatus(rows, parsed.format));
     return 0;
   },

@@ -25,7 +25,10 @@ export async function makeStagingDir(root: string, id: string): Promise<string> 
   const [name, hash] = splitId(id);
   const dir = join(root, ".staging");
   await Deno.mkdir(dir, { recursive: true });
-  return await Deno.makeTempDir({ dir, prefix: `${name}-${hash.slice(0, 12)}-` });
+  const staging = await Deno.makeTempDir({ dir, prefix: `${name}-${hash.slice(0, 12)}-` });
+  // Temporary folders are private (0700); an artifact is readable by everyone, as `mkdir` makes.
+  await Deno.chmod(staging, 0o755);
+  return staging;
 }
 
 function splitId(id: string): [string, string] {

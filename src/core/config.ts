@@ -34,7 +34,8 @@ export function defaultConfigPath(env: Readonly<Record<string, string | undefine
   return join(env.HOME, ".hashdist", "config.yaml");
 }
 
-const DEFAULT_CONFIG = `# hit configuration (HashDist format). Relative paths are relative to this file.
+const DEFAULT_CONFIG =
+  `# hit configuration (HashDist format). Relative paths are relative to this file.
 build_stores:
 - dir: ./bld
 build_temp: ./tmp
@@ -92,7 +93,15 @@ export async function loadConfig(file: string): Promise<Config> {
   }
   const real = await Deno.realPath(file);
   const config = parseConfig(text, real);
-  for (const dir of [config.buildStore, config.sourceCache, config.buildTemp, config.cache, config.gcRoots]) {
+  for (
+    const dir of [
+      config.buildStore,
+      config.sourceCache,
+      config.buildTemp,
+      config.cache,
+      config.gcRoots,
+    ]
+  ) {
     await Deno.mkdir(dir, { recursive: true });
   }
   return {
@@ -125,7 +134,10 @@ export function parseConfig(text: string, file: string): Config {
   };
   const stores = map.build_stores;
   if (!Array.isArray(stores) || stores.length === 0) {
-    return fail(`"build_stores" must be a list with one {dir: PATH}`, "write `build_stores: [{dir: ./bld}]`");
+    return fail(
+      `"build_stores" must be a list with one {dir: PATH}`,
+      "write `build_stores: [{dir: ./bld}]`",
+    );
   }
   if (stores.length > 1) fail(`"build_stores": only one build store is supported`);
   const store = stores[0];
@@ -134,7 +146,10 @@ export function parseConfig(text: string, file: string): Config {
   }
   const caches = map.source_caches;
   if (!Array.isArray(caches) || caches.length === 0) {
-    return fail(`"source_caches" must be a list starting with {dir: PATH}`, "write `source_caches: [{dir: ./src}]`");
+    return fail(
+      `"source_caches" must be a list starting with {dir: PATH}`,
+      "write `source_caches: [{dir: ./src}]`",
+    );
   }
   const first = caches[0];
   if (!isMap(first) || typeof first.dir !== "string" || first.url !== undefined) {

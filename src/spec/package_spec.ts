@@ -53,11 +53,6 @@ export function loadSpec(
   context: SpecContext,
   chain: string[] = [],
 ): LoadedSpec {
-  if (chain.includes(usedName)) {
-    throw new HitError(`load spec "${usedName}": it extends itself`, {
-      context: [`extends chain: ${[...chain, usedName].join(" -> ")}`],
-    });
-  }
   const candidate = chooseCandidate(usedName, params, context);
   const raw = context.files.readText(candidate.file);
   const defaultsOnly = parseTemplated(candidate.file, raw, {}, context).doc;
@@ -84,11 +79,24 @@ export function loadSpec(
   const parentNames = readNameList(doc.extends, ["extends"], fail).sort(compareCodePoints);
   const allParents: LoadedSpec[] = [];
   const directParents: LoadedSpec[] = [];
+  const ancestry = [...chain, usedName];
   for (const name of parentNames) {
-    const parent = loadSpec(useOf(name, context.profile, fail), loaderParams, context, [
-      ...chain,
-      usedName,
-    ]);
+    const parentName = useOf(name, context.profile, fail);
+    if (ancestry.includes(parentName)) {
+      fail(
+        `"${parentName}" extends itself: ${[...ancestry, parentName].join(" -> ")}`,
+        ["extends"],
+      );
+    }
+    let parent: LoadedSpec;
+    try {
+      parent = loadSpec(parentName, loaderParams, context, ancestry);
+    } catch (error) {
+      if (error instanceof HitError) {
+        error.addContext(`while loading "${parentName}", extended by ${candidate.file}`);
+      }
+      throw error;
+    }
     allParents.unshift(...parent.allParents, parent);
     directParents.unshift(parent);
   }

@@ -17,6 +17,8 @@ export interface Profile {
   parameters: Params;
   /** Package name → merged settings (`use`, `sources`, per-package parameters …). */
   packages: Record<string, ValueMap>;
+  /** Package name → the profile file that lists it last, for error messages. */
+  packageOrigins: Record<string, string>;
   /** Absolute directories searched for package specs, first match wins. */
   packageDirs: string[];
   hookImportDirs: string[];
@@ -52,6 +54,7 @@ export function loadProfile(path: string, options: LoadProfileOptions): Profile 
 interface MergedLevel {
   parameters: Params;
   packages: Record<string, ValueMap>;
+  packageOrigins: Record<string, string>;
   packageDirs: string[];
   hookImportDirs: string[];
 }
@@ -105,12 +108,14 @@ function loadLevel(
   });
 
   const packages: Record<string, ValueMap> = {};
-  const applyPackages = (source: Record<string, Value>) => {
+  const packageOrigins: Record<string, string> = {};
+  const applyPackages = (source: Record<string, Value>, origins: Record<string, string>) => {
     for (const [name, settings] of Object.entries(source)) {
       packages[name] = { ...(packages[name] ?? {}), ...(settings as ValueMap | null ?? {}) };
+      packageOrigins[name] = origins[name];
     }
   };
-  for (const parent of parents) applyPackages(parent.packages);
+  for (const parent of parents) applyPackages(parent.packages, parent.packageOrigins);
   const ownPackages = profile.packages ?? {};
   if (!isMap(ownPackages)) {
     fail(`"packages" must be a mapping, found ${describeValue(ownPackages)}`, ["packages"]);
@@ -124,9 +129,15 @@ function loadLevel(
       );
     }
   }
-  applyPackages(ownPackages as ValueMap);
+  applyPackages(
+    ownPackages as ValueMap,
+    Object.fromEntries(Object.keys(ownPackages as ValueMap).map((name) => [name, file])),
+  );
   for (const [name, settings] of Object.entries(packages)) {
-    if (truthy(settings.skip)) delete packages[name];
+    if (truthy(settings.skip)) {
+      delete packages[name];
+      delete packageOrigins[name];
+    }
   }
 
   const dirList = (key: "package_dirs" | "hook_import_dirs") => {
@@ -142,7 +153,7 @@ function loadLevel(
     packageDirs.push(...parent.packageDirs);
     hookImportDirs.push(...parent.hookImportDirs);
   }
-  return { parameters, packages, packageDirs, hookImportDirs };
+  return { parameters, packages, packageOrigins, packageDirs, hookImportDirs };
 }
 
 function truthy(value: Value | undefined): boolean {

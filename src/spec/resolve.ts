@@ -11,12 +11,12 @@ import { hitPackKey, type PackEntry } from "./hit_pack.ts";
 import { importCommands } from "./import_commands.ts";
 import { loadPackage, type Package } from "./package.ts";
 import type { SpecContext } from "./package_spec.ts";
-import { closeNames } from "./package_lookup.ts";
 import { postProcessCommands } from "./post_process.ts";
 import { loadProfile, type Profile } from "./profile.ts";
 import { type LinkAction, linkRules } from "./profile_links.ts";
 import { createSpecFiles, type SpecFiles } from "./spec_files.ts";
 import { compareCodePoints, type ValueMap } from "./values.ts";
+import { locate } from "./yaml_load.ts";
 
 /** One bundled file of a build-script bundle: `_hashdist/NAME` and its bytes. */
 export type BundleEntry = PackEntry;
@@ -161,17 +161,7 @@ export function createResolver(profile: Profile, files: SpecFiles): Resolver {
         try {
           pkg = resolver.package(name);
         } catch (error) {
-          if (error instanceof HitError && !roots.includes(name)) {
-            const users = [...seen].filter((user) =>
-              user !== name && loaded.get(user) &&
-              [...loaded.get(user)!.buildDeps, ...loaded.get(user)!.runDeps].includes(name)
-            );
-            error.addContext(`needed by ${users.map((user) => `"${user}"`).join(", ")}`);
-          } else if (error instanceof HitError) {
-            const close = closeNames(name, Object.keys(profile.packages));
-            error.addContext(`listed in the profile's packages (${profile.file})`);
-            void close;
-          }
+          if (error instanceof HitError) addWhereNeeded(error, name, roots, profile, files, loaded);
           throw error;
         }
         stack.push(...pkg.buildDeps, ...pkg.runDeps);
@@ -180,6 +170,28 @@ export function createResolver(profile: Profile, files: SpecFiles): Resolver {
     },
   };
   return resolver;
+}
+
+/** Says where a package that failed to load was asked for: the profile line or its users. */
+function addWhereNeeded(
+  error: HitError,
+  name: string,
+  roots: string[],
+  profile: Profile,
+  files: SpecFiles,
+  loaded: Map<string, Package>,
+): void {
+  const users = [...loaded.values()]
+    .filter((pkg) => pkg.buildDeps.includes(name) || pkg.runDeps.includes(name))
+    .map((pkg) => pkg.name);
+  if (users.length > 0) {
+    error.addContext(`needed by ${users.map((user) => `"${user}"`).join(", ")}`);
+  }
+  const origin = roots.includes(name) ? profile.packageOrigins[name] : undefined;
+  if (origin === undefined) return;
+  const position = locate(files.readText(origin), ["packages", name]);
+  const where = position ? `${origin}:${position.line}:${position.column}` : origin;
+  error.addContext(`listed in the profile at ${where}`);
 }
 
 function computeResult(pkg: Package, resolver: Resolver): PackageResult {

@@ -18,9 +18,21 @@ import type { Value } from "./values.ts";
  */
 export function parseYaml(text: string, file: string): Value {
   try {
+    // A duplicated key is an error, with its line. PyYAML let the last one win silently
+    // (HASHDIST.md §1.5); the one corpus file that has one, examples/mpi4py.linux.yaml,
+    // shows why that hurts: its second `extends` quietly replaces the first.
     const value = jsYaml.load(text, { filename: file });
+    // An alias inside the node its anchor marks gives a cyclic value, which every later walk
+    // over the document would follow until the stack overflows (tests/spec/mutation_test.ts).
+    if (text.includes("&") && containsCycle(value, new Set(), new Set())) {
+      throw new HitError("parse YAML: an alias refers to a node that contains it", {
+        location: { file },
+        hint: "copy the value instead of aliasing it from inside itself",
+      });
+    }
     return value === undefined ? null : value as Value;
   } catch (error) {
+    if (error instanceof HitError) throw error;
     if (error instanceof jsYaml.YAMLException) {
       const { mark, reason } = error as YamlException;
       const duplicate = /duplicated mapping key/.test(reason);
@@ -30,9 +42,7 @@ export function parseYaml(text: string, file: string): Value {
           line: mark ? mark.line + 1 : undefined,
           column: mark ? mark.column + 1 : undefined,
         },
-        hint: duplicate
-          ? "remove one of the two keys: HashDist silently used the last one"
-          : undefined,
+        hint: duplicate ? "remove one of the two keys (HashDist used the last one)" : undefined,
         cause: error,
       });
     }
@@ -41,6 +51,17 @@ export function parseYaml(text: string, file: string): Value {
       cause: error,
     });
   }
+}
+
+function containsCycle(value: unknown, open: Set<object>, done: Set<object>): boolean {
+  if (typeof value !== "object" || value === null || done.has(value)) return false;
+  if (open.has(value)) return true;
+  open.add(value);
+  const items: unknown[] = Array.isArray(value) ? value : Object.values(value);
+  const found = items.some((item) => containsCycle(item, open, done));
+  open.delete(value);
+  done.add(value);
+  return found;
 }
 
 /** The fields of js-yaml's exception that messages use (the package ships no types). */

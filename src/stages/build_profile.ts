@@ -7,7 +7,7 @@ import { artifactDir, artifactState } from "../core/build_store.ts";
 import { linkProfile } from "../core/gc_roots.ts";
 import type { PackEntry } from "../spec/hit_pack.ts";
 import type { PackageResult, ResolvedProfile } from "../spec/resolve.ts";
-import { type BuildContext, buildArtifact } from "./build_artifact.ts";
+import { buildArtifact, type BuildContext } from "./build_artifact.ts";
 
 /** The source cache as the build needs it. */
 export interface SourceStore {

@@ -88,6 +88,7 @@ const PROFILE: ResolvedProfile = {
     file: "/tmp/p.yaml",
     parameters: {},
     packages: {},
+    packageOrigins: {},
     packageDirs: [],
     hookImportDirs: [],
   },

@@ -94,6 +94,7 @@ function contextWith(stdoutWrite: (text: string) => Promise<void>) {
       env: {},
       cwd: "/nonexistent",
       noColor: true,
+      self: () => ({ argv: ["/nonexistent/hit"], readOnly: [], env: {} }),
     },
   };
 }

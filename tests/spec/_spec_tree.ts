@@ -50,6 +50,31 @@ export function yaml(strings: TemplateStringsArray, ...values: unknown[]): strin
   return lines.map((line) => line.slice(cut)).join("\n").replace(/[ ]+$/, "");
 }
 
+/** The worked example of HASHDIST.md §3.3: parent `par`, child `chi`, as a spec tree. */
+export const PAR_CHI = {
+  "profile.yaml": "package_dirs: [pkgs]\nparameters: {BASH: /bin/bash}\npackages:\n  chi:\n",
+  "pkgs/par.yaml": yaml`
+    build_stages:
+    - {name: a, handler: bash, bash: echo a}
+    - name: b
+      after: a
+      handler: bash
+      bash: |
+        echo b {{greeting}}
+      extra: [x]
+      opts: {k1: v1}
+  `,
+  "pkgs/chi.yaml": yaml`
+    extends: [par]
+    defaults: {greeting: hello}
+    build_stages:
+    - {name: b, mode: update, extra: [y], opts: {k2: v2}, bash: echo IGNORED}
+    - {name: c, before: b, handler: bash, bash: "  echo c  \\n\\n  second  \\n"}
+    - {handler: bash, bash: echo anon}
+    - {when: flag, name: d, after: c, handler: bash, bash: echo d}
+  `,
+};
+
 /** Options of `loadContext` and `loadTreePackage`. */
 export interface TreeLoadOptions {
   /** The profile file, relative to the tree; `profile.yaml` by default. */

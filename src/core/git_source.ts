@@ -1,0 +1,352 @@
+/**
+ * Git sources in the source cache (HASHDIST.md §8.4): one bare repository per repo name under
+ * `git/`, commits pinned by `inuse/<commit>` branches, submodules in `<repo>.<path.dotted>`;
+ * unpacking makes a work tree with its own `.git`. Runs the `git` program; writes only under
+ * the cache's `git/` and `locks/` folders and the unpack target.
+ */
+import { join, posix } from "node:path";
+import { HitError } from "../errors.ts";
+import { withLock } from "./locks.ts";
+
+/** Where the cache keeps git repositories and locks, and the environment `git` runs with. */
+export interface GitCache {
+  /** The cache's `git/` folder. */
+  gitDir: string;
+  /** The cache's `locks/` folder. */
+  lockDir: string;
+  /** Environment variables `git` may see (PATH, HOME, proxies); everything else is dropped. */
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+/** What to fetch: a commit of the repository at `url` into the bare repo `repoName`. */
+export interface GitFetchRequest {
+  /** The full 40-hex commit. */
+  commit: string;
+  /** `URL` or `URL BRANCH`, as a source's `url` gives it. */
+  url: string;
+  repoName: string;
+  /** Fail instead of contacting a remote that is not a local path. */
+  offline?: boolean;
+}
+
+// Variables `git` needs to reach a remote; the rest of the user's environment stays out.
+const KEPT_ENV = [
+  "PATH",
+  "HOME",
+  "SSH_AUTH_SOCK",
+  "GIT_SSH_COMMAND",
+  "http_proxy",
+  "https_proxy",
+  "no_proxy",
+  "HTTP_PROXY",
+  "HTTPS_PROXY",
+  "NO_PROXY",
+];
+
+/** Splits a git source URL `"URL [BRANCH]"` at its last space. */
+export function parseGitUrl(url: string): { url: string; branch?: string } {
+  const parts = url.trim().split(/\s+/);
+  if (parts.length === 1) return { url: parts[0] };
+  if (parts.length === 2) return { url: parts[0], branch: parts[1] };
+  throw new HitError(`parse git URL "${url}": expected "URL" or "URL BRANCH"`);
+}
+
+/** Whether a git URL names a repository on this machine (a path or `file://`). */
+export function isLocalGitUrl(url: string): boolean {
+  if (/^file:\/\//i.test(url)) return true;
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return false;
+  // scp-like `host:path` has a colon before any slash.
+  const colon = url.indexOf(":");
+  const slash = url.indexOf("/");
+  return colon < 0 || (slash >= 0 && slash < colon);
+}
+
+/** Resolves a submodule URL from `.gitmodules` against its superproject's URL plus `/`. */
+export function resolveSubmoduleUrl(base: string, url: string): string {
+  if (!url.startsWith("./") && !url.startsWith("../")) return url;
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(base)) return new URL(url, base + "/").href;
+  const colon = base.indexOf(":");
+  const slash = base.indexOf("/");
+  if (colon > 0 && (slash < 0 || colon < slash)) {
+    return base.slice(0, colon + 1) + posix.normalize(`${base.slice(colon + 1)}/${url}`);
+  }
+  return posix.normalize(`${base}/${url}`);
+}
+
+/**
+ * Fetches `request.commit` into `git/<repoName>` (creating the bare repo), pins it with the
+ * branch `inuse/<commit>`, and fetches its submodules recursively into `<repoName>.<path>`.
+ * @throws {HitError} when git fails, the remote lacks the commit, or offline with a remote URL.
+ */
+export async function fetchGit(cache: GitCache, request: GitFetchRequest): Promise<void> {
+  const { url, branch } = parseGitUrl(request.url);
+  const repo = join(cache.gitDir, request.repoName);
+  const key = `git:${request.commit}`;
+  await withLock(join(cache.lockDir, `git-${request.repoName}.lock`), async () => {
+    await ensureBareRepo(cache, request.repoName);
+    if (!await hasCommit(cache, repo, request.commit)) {
+      if (request.offline && !isLocalGitUrl(url)) {
+        throw new HitError(`missing source "${key}" (offline): not in the git repo "${repo}"`, {
+          hint:
+            `fetch it on a machine with network: hit fetchgit -p ${request.repoName} ${url} ${request.commit}`,
+        });
+      }
+      const refs = branch !== undefined ? [branch] : await listRemoteRefs(cache, url);
+      if (refs.length > 0) await runGit(cache, ["--git-dir", repo, "fetch", "-q", url, ...refs]);
+      if (!await hasCommit(cache, repo, request.commit)) {
+        throw new HitError(`fetch "${key}" from "${url}": the repository did not contain commit`, {
+          hint: branch === undefined
+            ? "check the commit, or name the branch holding it after the URL"
+            : `check that branch "${branch}" holds the commit`,
+        });
+      }
+    }
+    await runGit(cache, [
+      "--git-dir",
+      repo,
+      "update-ref",
+      `refs/heads/inuse/${request.commit}`,
+      request.commit,
+    ]);
+  });
+  for (const submodule of await listSubmodules(cache, repo, request.commit)) {
+    await fetchGit(cache, {
+      commit: submodule.commit,
+      url: resolveSubmoduleUrl(url, submodule.url),
+      repoName: `${request.repoName}.${submodule.path.replaceAll("/", ".")}`,
+      offline: request.offline,
+    }).catch((error) => {
+      if (error instanceof HitError) {
+        error.addContext(`while fetching submodule "${submodule.path}"`);
+      }
+      throw error;
+    });
+  }
+}
+
+/** The name of the first repo under `git/` (in name order) that holds `commit`, if any. */
+export async function findGitRepo(cache: GitCache, commit: string): Promise<string | undefined> {
+  const names: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(cache.gitDir)) {
+      // Dot names are repos still being created (see `ensureBareRepo`).
+      if (entry.isDirectory && !entry.name.startsWith(".")) names.push(entry.name);
+    }
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+  names.sort();
+  for (const name of names) {
+    if (await hasCommit(cache, join(cache.gitDir, name), commit)) return name;
+  }
+  return undefined;
+}
+
+/**
+ * Checks `commit` out into `target` (created if missing) as a work tree with its own `.git`,
+ * with submodules cloned from their cached repos.
+ * @throws {HitError} when no cached repo holds the commit, or git fails.
+ */
+export async function unpackGit(cache: GitCache, commit: string, target: string): Promise<void> {
+  const repoName = await findGitRepo(cache, commit);
+  if (repoName === undefined) {
+    throw new HitError(
+      `unpack "git:${commit}": the commit is in no repository of the source cache`,
+      {
+        hint: "fetch it first: hit fetchgit -p NAME URL COMMIT",
+      },
+    );
+  }
+  const repo = join(cache.gitDir, repoName);
+  await Deno.mkdir(target, { recursive: true });
+  // The temporary branch is shared by every unpack of this commit: hold the repo's lock.
+  await withLock(join(cache.lockDir, `git-${repoName}.lock`), async () => {
+    const mark = `refs/heads/tempmark/${commit}`;
+    await runGit(cache, ["--git-dir", repo, "update-ref", mark, commit]);
+    try {
+      await runGit(cache, ["init", "-q"], target);
+      await runGit(cache, ["fetch", "-q", repo, `tempmark/${commit}`], target);
+      await runGit(cache, ["-c", "advice.detachedHead=false", "checkout", "-q", commit], target);
+    } finally {
+      await runGit(cache, ["--git-dir", repo, "update-ref", "-d", mark]);
+    }
+  });
+  await updateSubmodules(cache, target, repoName);
+}
+
+async function updateSubmodules(cache: GitCache, workTree: string, repoName: string) {
+  const modules = join(workTree, ".gitmodules");
+  try {
+    await Deno.stat(modules);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return;
+    throw error;
+  }
+  const paths = parseSubmoduleConfig(
+    await runGit(
+      cache,
+      ["config", "-f", ".gitmodules", "--get-regexp", String.raw`^submodule\..*\.path$`],
+      workTree,
+      [0, 1],
+    ),
+  );
+  for (const { name, path } of paths) {
+    const cached = join(cache.gitDir, `${repoName}.${path.replaceAll("/", ".")}`);
+    await runGit(cache, ["config", `submodule.${name}.url`, cached], workTree);
+  }
+  if (paths.length === 0) return;
+  await runGit(cache, ["submodule", "--quiet", "update", "--init"], workTree);
+  for (const { path } of paths) {
+    await updateSubmodules(cache, join(workTree, path), `${repoName}.${path.replaceAll("/", ".")}`);
+  }
+}
+
+interface Submodule {
+  path: string;
+  url: string;
+  commit: string;
+}
+
+async function listSubmodules(cache: GitCache, repo: string, commit: string): Promise<Submodule[]> {
+  const spec = `${commit}:.gitmodules`;
+  const present = await runGit(cache, ["--git-dir", repo, "cat-file", "-e", spec], undefined, [
+    0,
+    1,
+    128,
+  ]);
+  if (present === undefined) return [];
+  const text = await runGit(
+    cache,
+    [
+      "--git-dir",
+      repo,
+      "config",
+      "--blob",
+      spec,
+      "--get-regexp",
+      String.raw`^submodule\..*\.(path|url)$`,
+    ],
+    undefined,
+    [0, 1],
+  );
+  const byName = new Map<string, { path?: string; url?: string }>();
+  for (const line of (text ?? "").split("\n")) {
+    const match = /^submodule\.(.+)\.(path|url) (.*)$/.exec(line);
+    if (!match) continue;
+    const entry = byName.get(match[1]) ?? {};
+    entry[match[2] as "path" | "url"] = match[3];
+    byName.set(match[1], entry);
+  }
+  const submodules: Submodule[] = [];
+  for (const [name, entry] of byName) {
+    if (entry.path === undefined || entry.url === undefined) {
+      throw new HitError(
+        `read ".gitmodules" of commit ${commit}: submodule "${name}" needs a path and a url`,
+      );
+    }
+    const tree = await runGit(cache, ["--git-dir", repo, "ls-tree", commit, "--", entry.path]);
+    const match = /^\d+ (\w+) ([0-9a-f]{40})\t/.exec(tree ?? "");
+    if (!match || match[1] !== "commit") {
+      throw new HitError(
+        `read submodule "${entry.path}" of commit ${commit}: the path is not a submodule commit`,
+      );
+    }
+    submodules.push({ path: entry.path, url: entry.url, commit: match[2] });
+  }
+  return submodules;
+}
+
+function parseSubmoduleConfig(text: string | undefined): { name: string; path: string }[] {
+  const found: { name: string; path: string }[] = [];
+  for (const line of (text ?? "").split("\n")) {
+    const match = /^submodule\.(.+)\.path (.*)$/.exec(line);
+    if (match) found.push({ name: match[1], path: match[2] });
+  }
+  return found;
+}
+
+async function ensureBareRepo(cache: GitCache, repoName: string): Promise<void> {
+  const repo = join(cache.gitDir, repoName);
+  try {
+    await Deno.stat(repo);
+    return;
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  // Initialise beside it and rename, so a crash never leaves a half-made repo at its name.
+  await Deno.mkdir(cache.gitDir, { recursive: true });
+  const temp = await Deno.makeTempDir({ dir: cache.gitDir, prefix: `.init-${repoName}-` });
+  try {
+    await runGit(cache, ["init", "-q", "--bare", temp]);
+    await Deno.rename(temp, repo);
+  } catch (error) {
+    await Deno.remove(temp, { recursive: true }).catch(() => {});
+    throw error;
+  }
+}
+
+async function hasCommit(cache: GitCache, repo: string, commit: string): Promise<boolean> {
+  const out = await runGit(
+    cache,
+    ["--git-dir", repo, "cat-file", "-e", `${commit}^{commit}`],
+    undefined,
+    [0, 1, 128],
+  );
+  return out !== undefined;
+}
+
+async function listRemoteRefs(cache: GitCache, url: string): Promise<string[]> {
+  const text = await runGit(cache, ["ls-remote", url]);
+  const refs = new Set<string>();
+  for (const line of (text ?? "").split("\n")) {
+    const ref = line.split("\t")[1];
+    if (ref !== undefined && !ref.endsWith("^{}")) refs.add(ref);
+  }
+  return [...refs];
+}
+
+/**
+ * Runs `git ARGS` in `cwd`; returns stdout, or `undefined` when the exit code is one of the
+ * non-zero codes in `allowed` (used for yes/no questions such as `cat-file -e`).
+ */
+async function runGit(
+  cache: GitCache,
+  args: string[],
+  cwd?: string,
+  allowed: readonly number[] = [0],
+): Promise<string | undefined> {
+  const env: Record<string, string> = { GIT_TERMINAL_PROMPT: "0" };
+  for (const name of KEPT_ENV) {
+    const value = cache.env[name];
+    if (value !== undefined) env[name] = value;
+  }
+  env.PATH ??= "/usr/local/bin:/usr/bin:/bin";
+  let output: Deno.CommandOutput;
+  try {
+    // Local submodules need `protocol.file.allow=always` since git 2.38.1.
+    output = await new Deno.Command("git", {
+      args: ["-c", "protocol.file.allow=always", ...args],
+      cwd,
+      env,
+      clearEnv: true,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new HitError("run git: the git program is not installed", {
+        hint: "install git, or put it on PATH",
+        cause: error,
+      });
+    }
+    throw error;
+  }
+  if (output.code === 0) return new TextDecoder().decode(output.stdout);
+  if (allowed.includes(output.code)) return undefined;
+  const stderr = new TextDecoder().decode(output.stderr).trim();
+  throw new HitError(`run "git ${args.join(" ")}": exit code ${output.code}`, {
+    context: stderr === "" ? [] : stderr.split("\n").map((line) => `git: ${line}`),
+  });
+}

@@ -1,0 +1,406 @@
+/**
+ * The source cache (HASHDIST.md §6.1, §8.1): archives in `packs/<type>/<hash>`, hit-packs in
+ * `files/<hash>`, git repositories in `git/`. Fetching tries the mirrors, then the URL, checks
+ * the hash, and renames into place under a per-key lock. Writes only under the cache folder.
+ */
+import { dirname, join } from "node:path";
+import { HitError, type HitErrorOptions } from "../errors.ts";
+import { b32, sha256 } from "../spec/hash_document.ts";
+import { decodeHitPack, encodeHitPack, type PackEntry } from "../spec/hit_pack.ts";
+import type { Config } from "./config.ts";
+import {
+  DownloadFailure,
+  type DownloadProgress,
+  type DownloadResult,
+  downloadToFile,
+  isNetworkSource,
+  mirrorUrl,
+} from "./download.ts";
+import { fetchGit, findGitRepo, type GitCache, unpackGit } from "./git_source.ts";
+import { FileLock } from "./locks.ts";
+import {
+  archiveKey,
+  type ArchiveType,
+  archiveTypeOf,
+  isArchiveType,
+  parseSourceKey,
+} from "./source_key.ts";
+
+/** A source the cache could not provide: offline, or every place to get it from failed. */
+export class MissingSourceError extends HitError {
+  key: string;
+  constructor(key: string, message: string, options: HitErrorOptions = {}) {
+    super(message, options);
+    this.name = "MissingSourceError";
+    this.key = key;
+  }
+}
+
+/** Downloaded bytes whose key is not the one expected. */
+export class KeyMismatchError extends HitError {
+  expected: string;
+  actual: string;
+  constructor(expected: string, actual: string, url: string) {
+    super(`fetch "${url}": keys did not match: expected "${expected}", got "${actual}"`);
+    this.name = "KeyMismatchError";
+    this.expected = expected;
+    this.actual = actual;
+  }
+}
+
+/** Options of `SourceCache.fetchArchive`. */
+export interface FetchArchiveOptions {
+  /** Mirrors to try first, in order; default: the configuration's. */
+  mirrors?: readonly string[];
+  onProgress?: (event: DownloadProgress) => void;
+  /** Never use the network; local mirrors and `file:` URLs still work. */
+  offline?: boolean;
+}
+
+/** Options of `SourceCache.fetchUrl`. */
+export interface FetchUrlOptions {
+  /** The archive type; default: the key's type, else guessed from the URL's extension. */
+  type?: string;
+  /** The key the bytes must have. */
+  key?: string;
+  onProgress?: (event: DownloadProgress) => void;
+}
+
+/** What `SourceCache.fetchUrl` stored. */
+export interface FetchedUrl {
+  key: string;
+  bytes: number;
+  /** Where the bytes came from after redirects. */
+  finalUrl: string;
+}
+
+/** Options of `openSourceCache`. */
+export interface SourceCacheOptions {
+  /** The environment `git` may see (PATH, HOME, proxies); default: nothing but a PATH. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Waits between attempts at a network download; default 1 s then 2 s. */
+  retryDelays?: readonly number[];
+}
+
+/** The source cache of a configuration. */
+export function openSourceCache(
+  config: Pick<Config, "sourceCache" | "mirrors">,
+  options: SourceCacheOptions = {},
+): SourceCache {
+  return new SourceCache(config.sourceCache, config.mirrors, options);
+}
+
+// The first bytes of each archive type (§8.1 "not a valid archive").
+const MAGIC: Record<ArchiveType, { name: string; starts: number[][] }> = {
+  "tar.gz": { name: "gzip", starts: [[0x1f, 0x8b]] },
+  "tar.bz2": { name: "bzip2", starts: [[0x42, 0x5a, 0x68]] },
+  "tar.xz": { name: "xz", starts: [[0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]] },
+  zip: { name: "zip", starts: [[0x50, 0x4b, 0x03, 0x04], [0x50, 0x4b, 0x05, 0x06]] },
+};
+
+/** One source cache folder: its packs, hit-packs, git repositories and locks. */
+export class SourceCache {
+  /** The cache folder. */
+  readonly root: string;
+  /** Read-only mirrors tried before a source's URL. */
+  readonly mirrors: readonly string[];
+  #retryDelays?: readonly number[];
+  #git: GitCache;
+
+  constructor(root: string, mirrors: readonly string[], options: SourceCacheOptions = {}) {
+    this.root = root;
+    this.mirrors = mirrors;
+    this.#retryDelays = options.retryDelays;
+    this.#git = { gitDir: join(root, "git"), lockDir: join(root, "locks"), env: options.env ?? {} };
+  }
+
+  /**
+   * The file holding an archive or files key: `packs/<type>/<hash>` or `files/<hash>`.
+   * @throws {HitError} for a malformed key or a git key.
+   */
+  packPath(key: string): string {
+    const { type, hash } = parseSourceKey(key);
+    if (type === "git") throw new HitError(`locate "${key}": a git source is not a file`);
+    return type === "files" ? join(this.root, "files", hash) : join(this.root, "packs", type, hash);
+  }
+
+  /**
+   * Whether the source of `key` is in the cache.
+   * @throws {HitError} for a malformed key.
+   */
+  async has(key: string): Promise<boolean> {
+    const { type, hash } = parseSourceKey(key);
+    if (type === "git") return await findGitRepo(this.#git, hash) !== undefined;
+    return await exists(this.packPath(key));
+  }
+
+  /** Stores a hit-pack of `entries` as `files/<hash>` (atomically) and returns its key. */
+  async putHitPack(entries: PackEntry[]): Promise<string> {
+    const bytes = encodeHitPack(entries);
+    const key = `files:${b32(sha256(bytes))}`;
+    const path = this.packPath(key);
+    if (await exists(path)) return key;
+    const dir = join(this.root, "files");
+    await Deno.mkdir(dir, { recursive: true });
+    // Same content under the same name: a concurrent writer's rename is harmless.
+    const temp = await Deno.makeTempFile({ dir, prefix: "writing-" });
+    try {
+      await Deno.writeFile(temp, bytes);
+      await Deno.chmod(temp, 0o444);
+      await Deno.rename(temp, path);
+    } catch (error) {
+      await removeQuietly(temp);
+      throw error;
+    }
+    return key;
+  }
+
+  /**
+   * Reads and verifies the hit-pack of a `files:` key.
+   * @throws {HitError} when it is missing, corrupted, or not a hit-pack.
+   */
+  async readHitPack(key: string): Promise<PackEntry[]> {
+    const { type, hash } = parseSourceKey(key);
+    if (type !== "files") throw new HitError(`read hit-pack "${key}": not a "files:" key`);
+    let bytes: Uint8Array;
+    try {
+      bytes = await Deno.readFile(this.packPath(key));
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+      throw new MissingSourceError(key, `read hit-pack "${key}": not in the source cache`, {
+        hint: "hit-packs are written when build specs are computed (hit status, hit build)",
+      });
+    }
+    const actual = b32(sha256(bytes));
+    if (actual !== hash) {
+      throw new HitError(`read hit-pack "${key}": corrupted file, its hash is "${actual}"`, {
+        hint: `delete "${this.packPath(key)}" and compute the build specs again`,
+      });
+    }
+    return decodeHitPack(bytes);
+  }
+
+  /**
+   * Makes the archive of `key` present (§8.1): the cache, then each mirror, then `url`.
+   * @throws {HitError} for a key that is not an archive key.
+   * @throws {MissingSourceError} listing every attempt when all failed.
+   */
+  async fetchArchive(
+    key: string,
+    url: string | undefined,
+    options: FetchArchiveOptions = {},
+  ): Promise<void> {
+    const { type, hash } = parseSourceKey(key);
+    if (!isArchiveType(type)) throw new HitError(`fetch "${key}": not an archive key`);
+    const target = this.packPath(key);
+    if (await exists(target)) return;
+    using _lock = await FileLock.acquire(this.#lockPath(type, hash));
+    // Another process may have fetched it while this one waited for the lock.
+    if (await exists(target)) return;
+    const candidates = (options.mirrors ?? this.mirrors).map((mirror) =>
+      mirrorUrl(mirror, `packs/${type}/${hash}`)
+    );
+    if (url !== undefined) candidates.push(url);
+    const attempts: string[] = [];
+    for (const candidate of candidates) {
+      if (options.offline && isNetworkSource(candidate)) {
+        attempts.push(`skipped "${candidate}": offline`);
+        continue;
+      }
+      try {
+        const result = await this.#download(candidate, key, options.onProgress);
+        try {
+          if (result.digest !== hash) {
+            throw new KeyMismatchError(key, archiveKey(type, result.digest), candidate);
+          }
+          checkMagic(type, result.head);
+          await this.#commit(result.temp, target);
+        } catch (error) {
+          await removeQuietly(result.temp);
+          throw error;
+        }
+        return;
+      } catch (error) {
+        if (!(error instanceof HitError || error instanceof DownloadFailure)) throw error;
+        attempts.push(`tried "${candidate}": ${error.message}`);
+      }
+    }
+    throw missing(key, url, attempts, options.offline === true);
+  }
+
+  /**
+   * Downloads `url` (for `hit fetch`), computes its key and stores it.
+   * @throws {KeyMismatchError} when `options.key` is given and differs; nothing is kept.
+   * @throws {HitError} for an unknown type or when the download fails.
+   */
+  async fetchUrl(url: string, options: FetchUrlOptions = {}): Promise<FetchedUrl> {
+    let type: ArchiveType;
+    if (options.key !== undefined && options.type === undefined) {
+      const keyType = parseSourceKey(options.key).type;
+      if (!isArchiveType(keyType)) {
+        throw new HitError(`fetch "${url}": "${options.key}" is not an archive key`);
+      }
+      type = keyType;
+    } else {
+      type = archiveTypeOf(url, options.type);
+    }
+    let result: DownloadResult & { temp: string };
+    try {
+      result = await this.#download(url, options.key, options.onProgress);
+    } catch (error) {
+      if (error instanceof DownloadFailure) throw new HitError(`fetch "${url}": ${error.message}`);
+      throw error;
+    }
+    try {
+      const key = archiveKey(type, result.digest);
+      if (options.key !== undefined && options.key !== key) {
+        throw new KeyMismatchError(options.key, key, url);
+      }
+      checkMagic(type, result.head);
+      const target = this.packPath(key);
+      using _lock = await FileLock.acquire(this.#lockPath(type, result.digest));
+      if (await exists(target)) await removeQuietly(result.temp);
+      else await this.#commit(result.temp, target);
+      return { key, bytes: result.bytes, finalUrl: result.finalUrl };
+    } catch (error) {
+      await removeQuietly(result.temp);
+      if (error instanceof HitError) error.addContext(`while fetching "${url}"`);
+      throw error;
+    }
+  }
+
+  /**
+   * Fetches a `git:` key from `url` (`"URL [BRANCH]"`) into the bare repo `repoName` (§8.4).
+   * @throws {HitError} when git fails or the repository lacks the commit.
+   */
+  async fetchGit(
+    key: string,
+    url: string,
+    options: { repoName: string; offline?: boolean },
+  ): Promise<void> {
+    const { type, hash } = parseSourceKey(key);
+    if (type !== "git") throw new HitError(`fetch "${key}": not a git key`);
+    await fetchGit(this.#git, {
+      commit: hash,
+      url,
+      repoName: options.repoName,
+      offline: options.offline,
+    });
+  }
+
+  /**
+   * Checks a `git:` key out into `target` as a work tree with `.git` and submodules (§8.4).
+   * @throws {HitError} when no cached repo holds the commit.
+   */
+  async unpackGit(key: string, target: string): Promise<void> {
+    const { type, hash } = parseSourceKey(key);
+    if (type !== "git") throw new HitError(`unpack "${key}": not a git key`);
+    await unpackGit(this.#git, hash, target);
+  }
+
+  /**
+   * Makes any source present (§8.1): archives as `fetchArchive`, git as `fetchGit`; a `files:`
+   * key can only be present already.
+   * @throws {MissingSourceError} when the source cannot be had.
+   */
+  async fetchSource(
+    source: { key: string; url?: string },
+    options: FetchArchiveOptions & { repoName: string },
+  ): Promise<void> {
+    const { type } = parseSourceKey(source.key);
+    if (type === "files") {
+      if (await this.has(source.key)) return;
+      throw new MissingSourceError(source.key, `missing source "${source.key}"`, {
+        hint: "hit-packs cannot be downloaded; they are written when build specs are computed",
+      });
+    }
+    if (type !== "git") return await this.fetchArchive(source.key, source.url, options);
+    // Unpacking searches every repo, so offline any repo holding the commit will do.
+    if ((options.offline || source.url === undefined) && await this.has(source.key)) return;
+    if (source.url === undefined) {
+      throw new MissingSourceError(
+        source.key,
+        `missing source "${source.key}": no url to fetch it from`,
+      );
+    }
+    await this.fetchGit(source.key, source.url, options);
+  }
+
+  #lockPath(type: string, hash: string): string {
+    return join(this.root, "locks", `${type}-${hash}.lock`);
+  }
+
+  async #download(
+    url: string,
+    key: string | undefined,
+    onProgress: ((event: DownloadProgress) => void) | undefined,
+  ): Promise<DownloadResult & { temp: string }> {
+    const packs = join(this.root, "packs");
+    await Deno.mkdir(packs, { recursive: true });
+    const temp = await Deno.makeTempFile({ dir: packs, prefix: "downloading-" });
+    try {
+      const result = await downloadToFile(url, temp, {
+        key,
+        onProgress,
+        retryDelays: this.#retryDelays,
+      });
+      return { ...result, temp };
+    } catch (error) {
+      await removeQuietly(temp);
+      throw error;
+    }
+  }
+
+  async #commit(temp: string, target: string): Promise<void> {
+    await Deno.chmod(temp, 0o444);
+    await Deno.mkdir(dirname(target), { recursive: true });
+    await Deno.rename(temp, target);
+  }
+}
+
+function checkMagic(type: ArchiveType, head: Uint8Array): void {
+  const magic = MAGIC[type];
+  if (magic.starts.some((start) => start.every((byte, i) => head[i] === byte))) return;
+  throw new HitError(`not a valid ${type} archive: the file does not start as ${magic.name} data`, {
+    hint: 'check the URL, or give the right type ("--type" or the key\'s prefix)',
+  });
+}
+
+function missing(key: string, url: string | undefined, attempts: string[], offline: boolean) {
+  const fetchHint =
+    `download it where the network is reachable with "hit fetch ${url ?? "URL"} ${key}"` +
+    `, or add a mirror holding "packs/${key.replace(":", "/")}" to source_caches`;
+  if (offline) {
+    return new MissingSourceError(key, `missing source "${key}" (offline)`, {
+      context: attempts,
+      hint: fetchHint,
+    });
+  }
+  if (attempts.length === 0) {
+    return new MissingSourceError(key, `fetch "${key}": no mirror and no url to fetch from`, {
+      hint: "give the source a url, or add a mirror to source_caches",
+    });
+  }
+  return new MissingSourceError(key, `fetch "${key}": every source failed`, {
+    context: attempts,
+    hint: fetchHint,
+  });
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
+
+async function removeQuietly(path: string): Promise<void> {
+  try {
+    await Deno.remove(path);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+}

@@ -1,0 +1,476 @@
+/**
+ * Unpacking of source archives and hit-packs into a target directory (HASHDIST.md §8.3): hash
+ * check, common-prefix stripping, and refusal of any member that could write outside the
+ * target. Reads the archive; writes only inside the target; runs `bzip2` or `xz` for those
+ * formats.
+ *
+ * Tarballs are read twice: pass 1 hashes the file and lists its members, from which the
+ * prefix and a checked plan are made before anything is written; pass 2 writes the plan.
+ */
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import { HitError } from "../errors.ts";
+import { decodeHitPack } from "../spec/hit_pack.ts";
+import { b32, sha256 } from "../spec/hash_document.ts";
+import { decompressStream, type TarballType } from "./decompress.ts";
+import { readTar, type TarEntryType } from "./tar_reader.ts";
+import { type ZipEntry, ZipFile } from "./zip_reader.ts";
+
+/** The archive types of source keys. */
+export type ArchiveType = TarballType | "zip";
+
+/** Options of `unpackArchive`. */
+export interface UnpackOptions {
+  /** The b32 SHA-256 the archive file must have (the hash part of its source key). */
+  expectedHash?: string;
+}
+
+/** What an unpack reports besides the files: members skipped, with the reason. */
+export interface UnpackResult {
+  warnings: string[];
+}
+
+/** Permission bits restored from archives: no setuid or setgid. */
+const MODE_MASK = 0o7777 & ~0o6000;
+
+/**
+ * Unpacks `archive` of `type` into `target` (created if missing), with the common prefix of
+ * its members removed.
+ * @throws {HitError} "corrupted file" on a hash mismatch, on an unreadable archive, and on any
+ * member that could write outside `target` (absolute, `..`, escaping links, devices).
+ */
+export async function unpackArchive(
+  archive: string,
+  type: ArchiveType,
+  target: string,
+  options: UnpackOptions = {},
+): Promise<UnpackResult> {
+  const members = type === "zip"
+    ? await listZip(archive, options.expectedHash)
+    : await listTar(archive, type, options.expectedHash);
+  const names = type === "zip"
+    ? members.map((member) => member.path)
+    : members.filter((member) => member.type !== "directory").map((member) => member.path);
+  const warnings: string[] = [];
+  const plan = planMembers(members, commonPrefix(names), { archive, warnings });
+  await Deno.mkdir(target, { recursive: true });
+  const writer = new TargetWriter(target, archive);
+  if (type === "zip") await extractZip(archive, plan, writer);
+  else await extractTar(archive, type, plan, writer);
+  writer.finishDirectories();
+  return { warnings };
+}
+
+/**
+ * The common prefix of `names` (§8.3): the leading path components all share, excluding
+ * each name's last component, plus `/`; empty when they share none.
+ */
+export function commonPrefix(names: string[]): string {
+  if (names.length === 0) return "";
+  let shared = names[0].split("/").slice(0, -1);
+  for (const name of names.slice(1)) {
+    const parts = name.split("/").slice(0, -1);
+    let n = 0;
+    while (n < shared.length && n < parts.length && shared[n] === parts[n]) n++;
+    shared = shared.slice(0, n);
+  }
+  return shared.length === 0 ? "" : shared.join("/") + "/";
+}
+
+/**
+ * Writes the files of a hit-pack stream under `target`, each with mode 0600.
+ * @throws {HitError} on a bad stream or hash, an unsafe name, or a file that already exists.
+ */
+export async function unpackHitPack(
+  bytes: Uint8Array,
+  target: string,
+  options: UnpackOptions = {},
+): Promise<void> {
+  if (options.expectedHash !== undefined) {
+    checkHash(b32(sha256(bytes)), "pack", options.expectedHash);
+  }
+  const entries = decodeHitPack(bytes);
+  await Deno.mkdir(target, { recursive: true });
+  const writer = new TargetWriter(target, "pack");
+  for (const entry of entries) {
+    const parts = entry.name.split("/");
+    if (
+      entry.name.startsWith("/") ||
+      parts.some((part) => part === "" || part === "." || part === "..")
+    ) {
+      throw new HitError(`unpack pack: refusing file "${entry.name}": unsafe path`);
+    }
+    writer.ensureParents(parts, entry.name);
+    const path = join(target, ...parts);
+    let file: Deno.FsFile;
+    try {
+      file = Deno.openSync(path, { write: true, createNew: true, mode: 0o600 });
+    } catch (error) {
+      if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+      throw new HitError(`unpack pack: file "${entry.name}" already exists in "${target}"`);
+    }
+    try {
+      writeAll(file, entry.content);
+    } finally {
+      file.close();
+    }
+    Deno.chmodSync(path, 0o600);
+  }
+}
+
+/** A member as listed in pass 1. */
+interface Member {
+  path: string;
+  type: TarEntryType;
+  typeflag?: string;
+  linkTarget?: string;
+  mode?: number;
+  mtime?: number;
+  zip?: ZipEntry;
+}
+
+/** What pass 2 does for one member: `path` is relative to the target, split in parts. */
+interface Action {
+  parts: string[];
+  member: Member;
+  /** Hard links: the target's parts. */
+  linkParts?: string[];
+}
+
+async function listTar(
+  archive: string,
+  type: TarballType,
+  expectedHash: string | undefined,
+): Promise<Member[]> {
+  const hash = createHash("sha256");
+  const members: Member[] = [];
+  try {
+    using file = await openArchive(archive);
+    const raw = file.readable.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, controller) {
+          hash.update(chunk);
+          controller.enqueue(chunk);
+        },
+      }),
+    );
+    for await (const entry of readTar(decompressStream(raw, type, archive), { name: archive })) {
+      const { path, type, typeflag, linkTarget, mode, mtime } = entry;
+      members.push({ path, type, typeflag, linkTarget, mode, mtime });
+    }
+  } catch (error) {
+    // A damaged file is reported as a hash mismatch when a hash was expected (step 1).
+    if (expectedHash !== undefined) checkHash(await hashFile(archive), archive, expectedHash);
+    throw error;
+  }
+  if (expectedHash !== undefined) checkHash(b32(hash.digest()), archive, expectedHash);
+  return members;
+}
+
+async function listZip(archive: string, expectedHash: string | undefined): Promise<Member[]> {
+  if (expectedHash !== undefined) checkHash(await hashFile(archive), archive, expectedHash);
+  using zip = await ZipFile.open(archive);
+  const members: Member[] = [];
+  for (const entry of zip.entries) {
+    const member: Member = {
+      path: entry.name,
+      type: entry.type,
+      mode: entry.mode,
+      mtime: entry.mtime,
+      zip: entry,
+    };
+    if (entry.type === "symlink") {
+      member.linkTarget = new TextDecoder().decode(await zip.read(entry));
+    }
+    members.push(member);
+  }
+  return members;
+}
+
+async function extractTar(
+  archive: string,
+  type: TarballType,
+  plan: (Action | null)[],
+  writer: TargetWriter,
+): Promise<void> {
+  using file = await openArchive(archive);
+  const changed = () =>
+    new HitError(`unpack "${archive}": the archive changed while it was unpacked`);
+  let index = 0;
+  const stream = decompressStream(file.readable, type, archive);
+  for await (const entry of readTar(stream, { name: archive })) {
+    if (index >= plan.length) throw changed();
+    const action = plan[index++];
+    if (action === null) continue;
+    if (action.member.path !== entry.path || action.member.type !== entry.type) throw changed();
+    await writer.write(action, action.member.type === "file" ? entry.body : undefined);
+  }
+  if (index !== plan.length) throw changed();
+}
+
+async function extractZip(
+  archive: string,
+  plan: (Action | null)[],
+  writer: TargetWriter,
+): Promise<void> {
+  using zip = await ZipFile.open(archive);
+  for (const action of plan) {
+    if (action === null) continue;
+    const entry = action.member.zip!;
+    await writer.write(action, action.member.type === "file" ? [await zip.read(entry)] : undefined);
+  }
+}
+
+interface PlanContext {
+  archive: string;
+  warnings: string[];
+}
+
+/**
+ * Checks every member and decides where each one goes, before anything is written.
+ * Entries no longer than the prefix, or outside it (D-7), map to null.
+ */
+function planMembers(members: Member[], prefix: string, context: PlanContext): (Action | null)[] {
+  const kinds = new Map<string, "file" | "directory" | "symlink">();
+  const refuse = (member: Member, reason: string) =>
+    new HitError(`unpack "${context.archive}": refusing entry "${member.path}": ${reason}`);
+  return members.map((member) => {
+    checkRawPath(member.path, (reason) => refuse(member, reason));
+    if (member.type === "other") {
+      throw refuse(
+        member,
+        `devices, fifos and sockets are not unpacked (type "${member.typeflag ?? "?"}")`,
+      );
+    }
+    if (!isAscii(member.path)) {
+      context.warnings.push(
+        `skipped entry "${member.path}" of "${context.archive}": the name is not ASCII`,
+      );
+      return null;
+    }
+    const parts = stripPrefix(member.path, prefix);
+    if (parts === null) return null;
+    for (let i = 1; i < parts.length; i++) {
+      const parent = parts.slice(0, i).join("/");
+      const kind = kinds.get(parent);
+      if (kind === "symlink") {
+        throw refuse(member, `the path passes through the symlink "${parent}"`);
+      }
+      if (kind === "file") throw refuse(member, `the path passes through the file "${parent}"`);
+      kinds.set(parent, "directory");
+    }
+    const key = parts.join("/");
+    if (member.type !== "directory" && kinds.get(key) === "directory") {
+      throw refuse(member, "it would replace a directory");
+    }
+    const action: Action = { parts, member };
+    if (member.type === "symlink") {
+      checkSymlinkTarget(
+        member.linkTarget ?? "",
+        parts.length - 1,
+        (reason) => refuse(member, reason),
+      );
+    } else if (member.type === "hardlink") {
+      const link = member.linkTarget ?? "";
+      checkRawPath(link, (reason) => refuse(member, `hard link target "${link}": ${reason}`));
+      const linkParts = stripPrefix(link, prefix);
+      if (linkParts === null || kinds.get(linkParts.join("/")) !== "file") {
+        throw refuse(member, `hard link to a missing member "${link}"`);
+      }
+      action.linkParts = linkParts;
+    }
+    kinds.set(
+      key,
+      member.type === "hardlink" ? "file" : member.type as "file" | "directory" | "symlink",
+    );
+    return action;
+  });
+}
+
+/** Refuses absolute paths and any `..` component: the original's "attempted to break out". */
+function checkRawPath(path: string, refuse: (reason: string) => HitError): void {
+  if (path.startsWith("/")) throw refuse("attempted to break out of the target: absolute path");
+  if (path.split("/").includes("..")) {
+    throw refuse('attempted to break out of the target: ".." in the path');
+  }
+}
+
+/**
+ * A symlink target must be relative, may only go up (`..`) at its start and no higher than
+ * the link's own directory (`depth` levels below the target). `..` after a name is refused:
+ * lexically harmless, it escapes when that name is itself a symlink (`x -> l/..`, `l -> ..`).
+ */
+function checkSymlinkTarget(
+  link: string,
+  depth: number,
+  refuse: (reason: string) => HitError,
+): void {
+  if (link === "") throw refuse("empty symlink target");
+  if (link.startsWith("/")) throw refuse(`symlink target "${link}" is absolute`);
+  const parts = link.split("/").filter((part) => part !== "" && part !== ".");
+  let up = 0;
+  while (up < parts.length && parts[up] === "..") up++;
+  if (parts.slice(up).includes("..")) throw refuse(`symlink target "${link}" goes up after a name`);
+  if (up > depth) throw refuse(`symlink target "${link}" leaves the target directory`);
+}
+
+/** The parts of `path` after `prefix`, or null when it is no longer than or outside it. */
+function stripPrefix(path: string, prefix: string): string[] | null {
+  if (path.length <= prefix.length || !path.startsWith(prefix)) return null;
+  const parts = path.slice(prefix.length).split("/").filter((part) => part !== "" && part !== ".");
+  return parts.length === 0 ? null : parts;
+}
+
+/** Writes planned members under one target, checking each parent with `lstat` on the way. */
+class TargetWriter {
+  #target: string;
+  #archive: string;
+  /** Directories under the target already seen to be real directories. */
+  #checked = new Set<string>();
+  #directories = new Map<string, Member>();
+
+  constructor(target: string, archive: string) {
+    this.#target = target;
+    this.#archive = archive;
+  }
+
+  /** Creates the parent directories of `parts`, refusing any that is a symlink or a file. */
+  ensureParents(parts: string[], name: string): void {
+    let path = this.#target;
+    for (const part of parts.slice(0, -1)) {
+      path = join(path, part);
+      if (this.#checked.has(path)) continue;
+      const info = lstatOrNull(path);
+      if (info === null) {
+        Deno.mkdirSync(path);
+      } else if (info.isSymlink) {
+        throw this.#refuse(name, `the path passes through the symlink "${path}"`);
+      } else if (!info.isDirectory) {
+        throw this.#refuse(name, `the path passes through the file "${path}"`);
+      }
+      this.#checked.add(path);
+    }
+  }
+
+  /** Writes one planned member; `body` holds a file's data. */
+  async write(
+    action: Action,
+    body: AsyncIterable<Uint8Array> | Iterable<Uint8Array> | undefined,
+  ): Promise<void> {
+    const { parts, member } = action;
+    this.ensureParents(parts, member.path);
+    const path = join(this.#target, ...parts);
+    if (member.type === "directory") {
+      const info = lstatOrNull(path);
+      if (info !== null && !info.isDirectory) Deno.removeSync(path);
+      if (info === null || !info.isDirectory) Deno.mkdirSync(path);
+      this.#checked.add(path);
+      this.#directories.set(path, member);
+      return;
+    }
+    if (member.type === "file") {
+      // Without a recorded mode (zip entries from other hosts) the umask decides, as in the original.
+      const file = this.#createFresh(path, member.path, member.mode === undefined ? 0o666 : 0o600);
+      try {
+        for await (const piece of body ?? []) writeAll(file, piece);
+        if (member.mtime !== undefined) file.utimeSync(new Date(), member.mtime);
+      } finally {
+        file.close();
+      }
+      if (member.mode !== undefined) Deno.chmodSync(path, member.mode & MODE_MASK);
+      return;
+    }
+    this.#removeNonDirectory(path, member.path);
+    if (member.type === "symlink") {
+      Deno.symlinkSync(member.linkTarget!, path);
+    } else {
+      const source = join(this.#target, ...action.linkParts!);
+      this.ensureParents(action.linkParts!, member.path);
+      if (!lstatOrNull(source)?.isFile) {
+        throw this.#refuse(member.path, `hard link to a missing member "${member.linkTarget}"`);
+      }
+      Deno.linkSync(source, path);
+    }
+  }
+
+  /** Sets directory modes and times last, deepest first, since writing inside changes them. */
+  finishDirectories(): void {
+    const paths = [...this.#directories.keys()].sort((a, b) => b.length - a.length);
+    for (const path of paths) {
+      const member = this.#directories.get(path)!;
+      if (!lstatOrNull(path)?.isDirectory) continue;
+      if (member.mode !== undefined) Deno.chmodSync(path, member.mode & MODE_MASK);
+      if (member.mtime !== undefined) Deno.utimeSync(path, new Date(), member.mtime);
+    }
+  }
+
+  /** Opens a new file at `path`; an existing file or symlink there is unlinked, never followed. */
+  #createFresh(path: string, name: string, mode: number): Deno.FsFile {
+    const options = { write: true, createNew: true, mode };
+    try {
+      return Deno.openSync(path, options);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+    }
+    this.#removeNonDirectory(path, name);
+    return Deno.openSync(path, options);
+  }
+
+  #removeNonDirectory(path: string, name: string): void {
+    const info = lstatOrNull(path);
+    if (info === null) return;
+    if (info.isDirectory) throw this.#refuse(name, "it would replace a directory");
+    Deno.removeSync(path);
+  }
+
+  #refuse(name: string, reason: string): HitError {
+    return new HitError(`unpack "${this.#archive}": refusing entry "${name}": ${reason}`);
+  }
+}
+
+function lstatOrNull(path: string): Deno.FileInfo | null {
+  try {
+    return Deno.lstatSync(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+    throw error;
+  }
+}
+
+function checkHash(actual: string, archive: string, expected: string): void {
+  if (actual !== expected) {
+    throw new HitError(
+      `unpack "${archive}": corrupted file: its hash is "${actual}", expected "${expected}"`,
+    );
+  }
+}
+
+async function hashFile(path: string): Promise<string> {
+  const hash = createHash("sha256");
+  using file = await openArchive(path);
+  const buffer = new Uint8Array(1 << 20);
+  while (true) {
+    const read = await file.read(buffer);
+    if (read === null) break;
+    hash.update(buffer.subarray(0, read));
+  }
+  return b32(hash.digest());
+}
+
+async function openArchive(path: string): Promise<Deno.FsFile> {
+  try {
+    return await Deno.open(path, { read: true });
+  } catch (error) {
+    throw new HitError(`open archive "${path}": ${(error as Error).message}`, { cause: error });
+  }
+}
+
+function writeAll(file: Deno.FsFile, bytes: Uint8Array): void {
+  let at = 0;
+  while (at < bytes.length) at += file.writeSync(bytes.subarray(at));
+}
+
+function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
+  return true;
+}

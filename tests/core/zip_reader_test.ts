@@ -1,0 +1,111 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { HitError } from "../../src/errors.ts";
+import { ZipFile } from "../../src/core/zip_reader.ts";
+import { zip } from "./_archives.ts";
+
+async function withZip(bytes: Uint8Array, check: (zip: ZipFile, path: string) => Promise<void>) {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = join(dir, "t.zip");
+    await Deno.writeFile(path, bytes);
+    using file = await ZipFile.open(path);
+    await check(file, path);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+
+Deno.test("ZipFile reads names, types, Unix modes and stored or deflated data", async () => {
+  const archive = zip([
+    { name: "top/", mode: 0o040755 },
+    { name: "top/run.sh", body: "#!/bin/sh\necho hi\n", mode: 0o100755 },
+    { name: "top/big.txt", body: "abc".repeat(10000), mode: 0o100644, deflate: true },
+    { name: "top/link", body: "run.sh", mode: 0o120777 },
+  ]);
+  await withZip(archive, async (file) => {
+    assert.deepEqual(
+      file.entries.map((e) => [e.name, e.type, e.mode, e.size]),
+      [
+        ["top/", "directory", 0o040755, 0],
+        ["top/run.sh", "file", 0o100755, 18],
+        ["top/big.txt", "file", 0o100644, 30000],
+        ["top/link", "symlink", 0o120777, 6],
+      ],
+    );
+    assert.equal(text(await file.read(file.entries[1])), "#!/bin/sh\necho hi\n");
+    assert.equal(text(await file.read(file.entries[2])), "abc".repeat(10000));
+    assert.ok(file.entries[2].compressedSize < 1000);
+    assert.equal(text(await file.read(file.entries[3])), "run.sh");
+  });
+});
+
+Deno.test("ZipFile leaves the mode unset for entries from a non-Unix host", async () => {
+  await withZip(zip([{ name: "d/" }, { name: "d/a.txt", body: "a" }]), async (file) => {
+    assert.deepEqual(file.entries.map((e) => [e.name, e.type, e.mode]), [
+      ["d/", "directory", undefined],
+      ["d/a.txt", "file", undefined],
+    ]);
+  });
+});
+
+Deno.test("ZipFile.read() refuses an entry whose CRC-32 does not match", async () => {
+  const archive = zip([{ name: "a.txt", body: "hello" }]);
+  archive[30 + "a.txt".length] = "j".charCodeAt(0);
+  await withZip(archive, async (file, path) => {
+    await assert.rejects(file.read(file.entries[0]), (error: unknown) => {
+      assert.ok(error instanceof HitError);
+      assert.equal(error.message, `read zip "${path}": entry "a.txt": CRC-32 mismatch`);
+      return true;
+    });
+  });
+});
+
+Deno.test("ZipFile.open() refuses a file that is not a zip archive", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = join(dir, "not.zip");
+    await Deno.writeTextFile(path, "just text, no central directory");
+    await assert.rejects(ZipFile.open(path), (error: unknown) => {
+      assert.ok(error instanceof HitError);
+      assert.match(error.message, /not a zip file/);
+      return true;
+    });
+    await assert.rejects(ZipFile.open(join(dir, "missing.zip")), HitError);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("ZipFile reads an archive written by Info-ZIP zip, symlinks and modes included", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(join(dir, "src/pkg/sub"), { recursive: true });
+    await Deno.writeTextFile(join(dir, "src/pkg/configure"), "#!/bin/sh\n".repeat(50));
+    await Deno.chmod(join(dir, "src/pkg/configure"), 0o755);
+    await Deno.writeTextFile(join(dir, "src/pkg/sub/data.txt"), "data\n");
+    await Deno.symlink("sub/data.txt", join(dir, "src/pkg/link"));
+    const made = await new Deno.Command("zip", {
+      args: ["-q", "-r", "-y", join(dir, "pkg.zip"), "pkg"],
+      cwd: join(dir, "src"),
+    }).output();
+    assert.ok(made.success, text(made.stderr));
+    using file = await ZipFile.open(join(dir, "pkg.zip"));
+    const byName = new Map(file.entries.map((e) => [e.name, e]));
+    assert.deepEqual([...byName.keys()].sort(), [
+      "pkg/",
+      "pkg/configure",
+      "pkg/link",
+      "pkg/sub/",
+      "pkg/sub/data.txt",
+    ]);
+    assert.equal(byName.get("pkg/configure")!.mode! & 0o777, 0o755);
+    assert.equal(byName.get("pkg/link")!.type, "symlink");
+    assert.equal(text(await file.read(byName.get("pkg/configure")!)), "#!/bin/sh\n".repeat(50));
+    assert.equal(text(await file.read(byName.get("pkg/link")!)), "sub/data.txt");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
