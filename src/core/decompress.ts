@@ -76,14 +76,22 @@ function decompressWithProgram(
   program: string,
   name: string,
 ): ReadableStream<Uint8Array> {
-  const child = new Deno.Command(program, {
-    args: ["-dc"],
-    clearEnv: true,
-    env: { PATH: "/usr/bin:/bin" },
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+  let child: Deno.ChildProcess;
+  try {
+    child = new Deno.Command(program, {
+      args: ["-dc"],
+      clearEnv: true,
+      env: { PATH: "/usr/bin:/bin" },
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+  } catch (error) {
+    throw new HitError(`unpack "${name}": cannot run "${program}": ${(error as Error).message}`, {
+      cause: error,
+      hint: `install "${program}" in /usr/bin`,
+    });
+  }
   let cancelled = false;
   // The feeder fails with a broken pipe when the program exits early; its exit status then
   // tells what happened, so that failure is dropped here.

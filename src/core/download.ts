@@ -231,7 +231,7 @@ async function copyLocal(
     source = await Deno.open(path, { read: true });
   } catch (error) {
     const reason = error instanceof Deno.errors.NotFound ? "no such file" : describeError(error);
-    throw new DownloadFailure(`read "${path}": ${reason}`, { retry: false, cause: error });
+    throw new DownloadFailure(reason, { retry: false, cause: error });
   }
   using _source = source;
   const total = (await source.stat()).size;
@@ -243,7 +243,7 @@ async function copyLocal(
     try {
       count = await source.read(buffer);
     } catch (error) {
-      throw new DownloadFailure(`read "${path}": ${describeError(error)}`, {
+      throw new DownloadFailure(`read failed: ${describeError(error)}`, {
         retry: false,
         cause: error,
       });

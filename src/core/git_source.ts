@@ -25,8 +25,6 @@ export interface GitFetchRequest {
   /** `URL` or `URL BRANCH`, as a source's `url` gives it. */
   url: string;
   repoName: string;
-  /** Fail instead of contacting a remote that is not a local path. */
-  offline?: boolean;
 }
 
 // Variables `git` needs to reach a remote; the rest of the user's environment stays out.
@@ -76,45 +74,48 @@ export function resolveSubmoduleUrl(base: string, url: string): string {
 /**
  * Fetches `request.commit` into `git/<repoName>` (creating the bare repo), pins it with the
  * branch `inuse/<commit>`, and fetches its submodules recursively into `<repoName>.<path>`.
- * @throws {HitError} when git fails, the remote lacks the commit, or offline with a remote URL.
+ * @throws {HitError} when git fails or the remote lacks the commit.
  */
 export async function fetchGit(cache: GitCache, request: GitFetchRequest): Promise<void> {
   const { url, branch } = parseGitUrl(request.url);
   const repo = join(cache.gitDir, request.repoName);
   const key = `git:${request.commit}`;
-  await withLock(join(cache.lockDir, `git-${request.repoName}.lock`), async () => {
-    await ensureBareRepo(cache, request.repoName);
-    if (!await hasCommit(cache, repo, request.commit)) {
-      if (request.offline && !isLocalGitUrl(url)) {
-        throw new HitError(`missing source "${key}" (offline): not in the git repo "${repo}"`, {
-          hint:
-            `fetch it on a machine with network: hit fetchgit -p ${request.repoName} ${url} ${request.commit}`,
-        });
-      }
-      const refs = branch !== undefined ? [branch] : await listRemoteRefs(cache, url);
-      if (refs.length > 0) await runGit(cache, ["--git-dir", repo, "fetch", "-q", url, ...refs]);
+  try {
+    await withLock(join(cache.lockDir, `git-${request.repoName}.lock`), async () => {
+      await ensureBareRepo(cache, request.repoName);
       if (!await hasCommit(cache, repo, request.commit)) {
-        throw new HitError(`fetch "${key}" from "${url}": the repository did not contain commit`, {
-          hint: branch === undefined
-            ? "check the commit, or name the branch holding it after the URL"
-            : `check that branch "${branch}" holds the commit`,
-        });
+        const refs = branch !== undefined ? [branch] : await listRemoteRefs(cache, url);
+        if (refs.length > 0) await runGit(cache, ["--git-dir", repo, "fetch", "-q", url, ...refs]);
+        if (!await hasCommit(cache, repo, request.commit)) {
+          throw new HitError(
+            `fetch "${key}" from "${url}": the repository did not contain commit`,
+            {
+              hint: branch === undefined
+                ? "check the commit, or name the branch holding it after the URL"
+                : `check that branch "${branch}" holds the commit`,
+            },
+          );
+        }
       }
+      await runGit(cache, [
+        "--git-dir",
+        repo,
+        "update-ref",
+        `refs/heads/inuse/${request.commit}`,
+        request.commit,
+      ]);
+    });
+  } catch (error) {
+    if (error instanceof HitError) {
+      error.addContext(`while fetching "${key}" into repo "${request.repoName}"`);
     }
-    await runGit(cache, [
-      "--git-dir",
-      repo,
-      "update-ref",
-      `refs/heads/inuse/${request.commit}`,
-      request.commit,
-    ]);
-  });
+    throw error;
+  }
   for (const submodule of await listSubmodules(cache, repo, request.commit)) {
     await fetchGit(cache, {
       commit: submodule.commit,
       url: resolveSubmoduleUrl(url, submodule.url),
       repoName: `${request.repoName}.${submodule.path.replaceAll("/", ".")}`,
-      offline: request.offline,
     }).catch((error) => {
       if (error instanceof HitError) {
         error.addContext(`while fetching submodule "${submodule.path}"`);
@@ -154,7 +155,7 @@ export async function unpackGit(cache: GitCache, commit: string, target: string)
     throw new HitError(
       `unpack "git:${commit}": the commit is in no repository of the source cache`,
       {
-        hint: "fetch it first: hit fetchgit -p NAME URL COMMIT",
+        hint: "fetch the source first; a build fetches the sources of the packages it builds",
       },
     );
   }
@@ -347,6 +348,6 @@ async function runGit(
   if (allowed.includes(output.code)) return undefined;
   const stderr = new TextDecoder().decode(output.stderr).trim();
   throw new HitError(`run "git ${args.join(" ")}": exit code ${output.code}`, {
-    context: stderr === "" ? [] : stderr.split("\n").map((line) => `git: ${line}`),
+    context: stderr.split("\n").filter((line) => line.trim() !== "").map((line) => `git: ${line}`),
   });
 }

@@ -3,10 +3,18 @@
  * against the file system as it is, then the actions run in order. Touches only the paths the
  * rules name; `$LAUNCHER` comes from the environment given.
  */
-import { Buffer } from "node:buffer";
-import { basename, dirname, posix, resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { HitError } from "../errors.ts";
 import { antGlob } from "./ant_glob.ts";
+import { substituteTemplate } from "./job_vars.ts";
+import {
+  copyUnlessEqual,
+  makeDirectories,
+  makeLauncher,
+  relativePath,
+  symlinkUnlessPresent,
+  unlinkIfPresent,
+} from "./link_actions.ts";
 
 /** The action names a rule may use (`symlink` is `absolute_symlink`). */
 export type LinkRuleAction =
@@ -173,14 +181,14 @@ function queueActions(
   paths: { source: string; dest: string },
   plan: Plan,
 ): void {
+  const kind = rule.action === "symlink" ? "absolute_symlink" : rule.action;
+  if (kind === "exclude") return;
   const parent = splitHead(paths.dest);
   if (parent !== "" && !plan.madeDirs.has(parent)) {
     plan.actions.push({ kind: "mkdir", path: parent });
     plan.madeDirs.add(parent);
   }
   if (rule.overwrite) plan.actions.push({ kind: "unlink", path: paths.dest });
-  const kind = rule.action === "symlink" ? "absolute_symlink" : rule.action;
-  if (kind === "exclude") return;
   plan.actions.push({ kind, source: paths.source, dest: paths.dest });
 }
 
@@ -234,146 +242,6 @@ function describeFailure(action: LinkAction, error: unknown): HitError {
   return new HitError(`create links: ${what} failed: ${detail}`, { cause: error });
 }
 
-async function makeDirectories(path: string): Promise<void> {
-  try {
-    await Deno.mkdir(path, { recursive: true });
-  } catch (error) {
-    // An existing directory, or a symlink to one, is fine.
-    if (!(await statOrNull(path))?.isDirectory) throw error;
-  }
-}
-
-async function unlinkIfPresent(path: string): Promise<void> {
-  const info = await lstatOrNull(path);
-  if (info === null) return;
-  if (info.isDirectory) throw new Error(`"${path}" is a directory`);
-  await Deno.remove(path);
-}
-
-async function symlinkUnlessPresent(text: string, dest: string): Promise<void> {
-  try {
-    await Deno.symlink(text, dest);
-  } catch (error) {
-    // Existing means existing through links: a dangling symlink at dest stays an error.
-    if ((await statOrNull(dest)) === null) throw error;
-  }
-}
-
-async function copyUnlessEqual(source: string, dest: string): Promise<void> {
-  try {
-    if ((await statOrNull(source))?.isDirectory) {
-      await copyTree(source, dest);
-    } else {
-      const into = (await statOrNull(dest))?.isDirectory ? `${dest}/${basename(source)}` : dest;
-      await copyFileWithMode(source, into);
-    }
-  } catch (error) {
-    if (!(await sameContents(source, dest))) throw error;
-  }
-}
-
-async function copyTree(source: string, dest: string): Promise<void> {
-  await Deno.mkdir(dest);
-  const entries: string[] = [];
-  for await (const entry of Deno.readDir(source)) entries.push(entry.name);
-  for (const name of entries.sort(compareCodePoints)) {
-    const from = `${source}/${name}`;
-    const to = `${dest}/${name}`;
-    if ((await Deno.stat(from)).isDirectory) await copyTree(from, to);
-    else await copyFileWithMode(from, to);
-  }
-  await Deno.chmod(dest, (await Deno.stat(source)).mode! & 0o7777);
-}
-
-async function copyFileWithMode(source: string, dest: string): Promise<void> {
-  const [from, to] = await Promise.all([Deno.stat(source), statOrNull(dest)]);
-  // Copying a file onto itself (through a link) would truncate it: shutil.copy refuses too.
-  if (to !== null && to.dev === from.dev && to.ino === from.ino) {
-    throw new Error(`"${dest}" is the same file as "${source}"`);
-  }
-  await Deno.copyFile(source, dest);
-  await Deno.chmod(dest, (await Deno.stat(source)).mode! & 0o7777);
-}
-
-async function sameContents(a: string, b: string): Promise<boolean> {
-  try {
-    const [left, right] = await Promise.all([Deno.readFile(a), Deno.readFile(b)]);
-    return Buffer.from(left).equals(right);
-  } catch {
-    return false;
-  }
-}
-
-// A symlink source is copied as a link with the same text; a binary (executable, no `#!`)
-// goes through a copy of the launcher program; anything else gets a relative symlink.
-async function makeLauncher(source: string, dest: string, launcher?: string): Promise<void> {
-  const destDir = dirname(dest);
-  const info = await Deno.lstat(source);
-  if (info.isSymlink) {
-    await Deno.symlink(await Deno.readLink(source), dest);
-    return;
-  }
-  if ((info.mode! & 0o111) !== 0 && !(await startsWithShebang(source))) {
-    if (launcher === undefined || (await statOrNull(launcher)) === null) {
-      throw new HitError(
-        launcher === undefined
-          ? `create launcher for "${source}": LAUNCHER is not set`
-          : `create launcher for "${source}": the launcher program "${launcher}" does not exist`,
-        { hint: "add the launcher package as a build dependency; it sets LAUNCHER" },
-      );
-    }
-    const copy = `${destDir}/launcher`;
-    if ((await statOrNull(copy)) === null) await copyFileWithMode(launcher, copy);
-    await Deno.writeTextFile(`${dest}.link`, relativePath(destDir, source));
-    await Deno.symlink("launcher", dest);
-    return;
-  }
-  await Deno.symlink(relativePath(destDir, source), dest);
-}
-
-async function startsWithShebang(path: string): Promise<boolean> {
-  using file = await Deno.open(path);
-  const head = new Uint8Array(2);
-  const read = await file.read(head);
-  return read === 2 && head[0] === 0x23 && head[1] === 0x21;
-}
-
-/**
- * Substitutes `$NAME` and `${NAME}` from `env` as Python's `string.Template` does (HASHDIST.md
- * §5.5, Template rules): `$$` is a literal `$`, backslashes are not special.
- * @throws {HitError} on an unknown variable or a `$` that starts no name.
- */
-export function substituteTemplate(text: string, env: Readonly<Record<string, string>>): string {
-  return text.replace(
-    /\$(?:(\$)|([_A-Za-z][_A-Za-z0-9]*)|\{([_A-Za-z][_A-Za-z0-9]*)\}|)/g,
-    (
-      _match: string,
-      dollar: string | undefined,
-      name: string | undefined,
-      braced: string | undefined,
-      offset: number,
-    ) => {
-      if (dollar !== undefined) return "$";
-      const key = name ?? braced;
-      if (key === undefined) {
-        throw new HitError(
-          `substitute "${text}": "$" at position ${offset + 1} starts no variable name`,
-          { hint: `write "$$" for a literal "$"` },
-        );
-      }
-      if (!Object.hasOwn(env, key)) {
-        throw new HitError(`substitute "${text}": no environment variable "${key}"`);
-      }
-      return env[key];
-    },
-  );
-}
-
-/** The relative path from directory `from` to `to`, both absolute, computed lexically. */
-export function relativePath(from: string, to: string): string {
-  return posix.relative(from, to) || ".";
-}
-
 // Python's os.path.join for two parts: an absolute second part replaces the first.
 function joinPath(head: string, tail: string): string {
   if (tail.startsWith("/") || head === "") return tail;
@@ -389,22 +257,6 @@ function splitHead(path: string): string {
 
 function compareCodePoints(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-async function statOrNull(path: string): Promise<Deno.FileInfo | null> {
-  try {
-    return await Deno.stat(path);
-  } catch {
-    return null;
-  }
-}
-
-async function lstatOrNull(path: string): Promise<Deno.FileInfo | null> {
-  try {
-    return await Deno.lstat(path);
-  } catch {
-    return null;
-  }
 }
 
 function typeName(value: unknown): string {

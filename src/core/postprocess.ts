@@ -167,7 +167,8 @@ async function applyPasses(path: string, passes: readonly Pass[]): Promise<void>
     try {
       await pass(path);
     } catch (error) {
-      if (error instanceof HitError) throw error.addContext(`while post-processing "${path}"`);
+      // Every pass names the path in its own errors.
+      if (error instanceof HitError) throw error;
       const detail = error instanceof Error ? error.message : String(error);
       throw new HitError(`post-process "${path}": ${detail}`, { cause: error });
     }

@@ -6,7 +6,7 @@
 import { Buffer } from "node:buffer";
 import { basename, dirname, join, posix, resolve } from "node:path";
 import { HitError } from "../errors.ts";
-import { relativePath } from "./links.ts";
+import { relativePath } from "./link_actions.ts";
 
 const PKG_CONFIG_FILE = /^.*\/lib\/pkgconfig\/.*\.pc$/;
 

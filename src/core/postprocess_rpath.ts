@@ -5,7 +5,7 @@
  */
 import { dirname } from "node:path";
 import { HitError } from "../errors.ts";
-import { relativePath } from "./links.ts";
+import { relativePath } from "./link_actions.ts";
 import { isUnder, realPathLoose } from "./postprocess_passes.ts";
 
 /** What the pass needs besides the file: the build store and the job's environment. */

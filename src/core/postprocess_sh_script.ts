@@ -5,7 +5,7 @@
  */
 import { Buffer } from "node:buffer";
 import { dirname } from "node:path";
-import { relativePath } from "./links.ts";
+import { relativePath } from "./link_actions.ts";
 import { isUnder, matchesAtStart, realPathLoose } from "./postprocess_passes.ts";
 
 /**

@@ -16,7 +16,14 @@ import {
   isNetworkSource,
   mirrorUrl,
 } from "./download.ts";
-import { fetchGit, findGitRepo, type GitCache, unpackGit } from "./git_source.ts";
+import {
+  fetchGit,
+  findGitRepo,
+  type GitCache,
+  isLocalGitUrl,
+  parseGitUrl,
+  unpackGit,
+} from "./git_source.ts";
 import { FileLock } from "./locks.ts";
 import {
   archiveKey,
@@ -40,8 +47,12 @@ export class MissingSourceError extends HitError {
 export class KeyMismatchError extends HitError {
   expected: string;
   actual: string;
+  /** The message without the URL. */
+  reason: string;
   constructor(expected: string, actual: string, url: string) {
-    super(`fetch "${url}": keys did not match: expected "${expected}", got "${actual}"`);
+    const reason = `keys did not match: expected "${expected}", got "${actual}"`;
+    super(`fetch "${url}": ${reason}`);
+    this.reason = reason;
     this.name = "KeyMismatchError";
     this.expected = expected;
     this.actual = actual;
@@ -222,7 +233,8 @@ export class SourceCache {
         return;
       } catch (error) {
         if (!(error instanceof HitError || error instanceof DownloadFailure)) throw error;
-        attempts.push(`tried "${candidate}": ${error.message}`);
+        const reason = error instanceof KeyMismatchError ? error.reason : error.message;
+        attempts.push(`tried "${candidate}": ${reason}`);
       }
     }
     throw missing(key, url, attempts, options.offline === true);
@@ -264,13 +276,17 @@ export class SourceCache {
       return { key, bytes: result.bytes, finalUrl: result.finalUrl };
     } catch (error) {
       await removeQuietly(result.temp);
-      if (error instanceof HitError) error.addContext(`while fetching "${url}"`);
+      if (error instanceof HitError && !(error instanceof KeyMismatchError)) {
+        error.addContext(`while fetching "${url}"`);
+      }
       throw error;
     }
   }
 
   /**
    * Fetches a `git:` key from `url` (`"URL [BRANCH]"`) into the bare repo `repoName` (§8.4).
+   * Offline, a remote URL is not contacted: the commit must be in some cached repo.
+   * @throws {MissingSourceError} offline, when no cached repo holds the commit.
    * @throws {HitError} when git fails or the repository lacks the commit.
    */
   async fetchGit(
@@ -280,12 +296,16 @@ export class SourceCache {
   ): Promise<void> {
     const { type, hash } = parseSourceKey(key);
     if (type !== "git") throw new HitError(`fetch "${key}": not a git key`);
-    await fetchGit(this.#git, {
-      commit: hash,
-      url,
-      repoName: options.repoName,
-      offline: options.offline,
-    });
+    const remote = parseGitUrl(url).url;
+    if (options.offline && !isLocalGitUrl(remote)) {
+      // Unpacking searches every repo, so any repo holding the commit will do.
+      if (await this.has(key)) return;
+      throw new MissingSourceError(key, `missing source "${key}" (offline)`, {
+        context: [`skipped "${remote}": offline`],
+        hint: `fetch it where "${remote}" is reachable, then copy the source cache's "git/" here`,
+      });
+    }
+    await fetchGit(this.#git, { commit: hash, url, repoName: options.repoName });
   }
 
   /**
@@ -315,15 +335,12 @@ export class SourceCache {
       });
     }
     if (type !== "git") return await this.fetchArchive(source.key, source.url, options);
-    // Unpacking searches every repo, so offline any repo holding the commit will do.
-    if ((options.offline || source.url === undefined) && await this.has(source.key)) return;
-    if (source.url === undefined) {
-      throw new MissingSourceError(
-        source.key,
-        `missing source "${source.key}": no url to fetch it from`,
-      );
-    }
-    await this.fetchGit(source.key, source.url, options);
+    if (source.url !== undefined) return await this.fetchGit(source.key, source.url, options);
+    if (await this.has(source.key)) return;
+    throw new MissingSourceError(
+      source.key,
+      `missing source "${source.key}": no url to fetch it from`,
+    );
   }
 
   #lockPath(type: string, hash: string): string {

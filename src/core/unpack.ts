@@ -52,7 +52,9 @@ export async function unpackArchive(
     ? members.map((member) => member.path)
     : members.filter((member) => member.type !== "directory").map((member) => member.path);
   const warnings: string[] = [];
-  const plan = planMembers(members, commonPrefix(names), { archive, warnings });
+  let plan = planMembers(members, commonPrefix(names), { archive, warnings });
+  // A tarball of only directories has no prefix: it unpacks to nothing (Q28).
+  if (names.length === 0) plan = plan.map(() => null);
   await Deno.mkdir(target, { recursive: true });
   const writer = new TargetWriter(target, archive);
   if (type === "zip") await extractZip(archive, plan, writer);
@@ -92,14 +94,13 @@ export async function unpackHitPack(
   const entries = decodeHitPack(bytes);
   await Deno.mkdir(target, { recursive: true });
   const writer = new TargetWriter(target, "pack");
+  for (const { name } of entries) {
+    if (name.split("/").some((part) => part === "" || part === "." || part === "..")) {
+      throw new HitError(`unpack pack: refusing file "${name}": unsafe path`);
+    }
+  }
   for (const entry of entries) {
     const parts = entry.name.split("/");
-    if (
-      entry.name.startsWith("/") ||
-      parts.some((part) => part === "" || part === "." || part === "..")
-    ) {
-      throw new HitError(`unpack pack: refusing file "${entry.name}": unsafe path`);
-    }
     writer.ensureParents(parts, entry.name);
     const path = join(target, ...parts);
     let file: Deno.FsFile;
@@ -337,23 +338,45 @@ class TargetWriter {
   /** Creates the parent directories of `parts`, refusing any that is a symlink or a file. */
   ensureParents(parts: string[], name: string): void {
     let path = this.#target;
-    for (const part of parts.slice(0, -1)) {
-      path = join(path, part);
+    for (let i = 0; i < parts.length - 1; i++) {
+      path = join(path, parts[i]);
       if (this.#checked.has(path)) continue;
       const info = lstatOrNull(path);
+      const shown = parts.slice(0, i + 1).join("/");
       if (info === null) {
         Deno.mkdirSync(path);
       } else if (info.isSymlink) {
-        throw this.#refuse(name, `the path passes through the symlink "${path}"`);
+        throw this.#refuse(name, `the path passes through the symlink "${shown}"`);
       } else if (!info.isDirectory) {
-        throw this.#refuse(name, `the path passes through the file "${path}"`);
+        throw this.#refuse(name, `the path passes through the file "${shown}"`);
       }
       this.#checked.add(path);
     }
   }
 
-  /** Writes one planned member; `body` holds a file's data. */
+  /**
+   * Writes one planned member; `body` holds a file's data.
+   * @throws {HitError} when the member would pass through a symlink or replace a directory,
+   * or when the file system refuses a write.
+   */
   async write(
+    action: Action,
+    body: AsyncIterable<Uint8Array> | Iterable<Uint8Array> | undefined,
+  ): Promise<void> {
+    try {
+      await this.#write(action, body);
+    } catch (error) {
+      if (error instanceof HitError) throw error;
+      throw new HitError(
+        `unpack "${this.#archive}": write entry "${action.member.path}": ${
+          (error as Error).message
+        }`,
+        { cause: error },
+      );
+    }
+  }
+
+  async #write(
     action: Action,
     body: AsyncIterable<Uint8Array> | Iterable<Uint8Array> | undefined,
   ): Promise<void> {

@@ -3,6 +3,7 @@
  * missing package in dependency order, build the profile artifact, then point the user's link
  * at it and register the gc root. Reports progress as events; never prints.
  */
+import { HitError } from "../errors.ts";
 import { artifactDir, artifactState } from "../core/build_store.ts";
 import { linkProfile } from "../core/gc_roots.ts";
 import type { PackEntry } from "../spec/hit_pack.ts";
@@ -73,7 +74,15 @@ export async function buildProfile(
     await sources.putHitPack(pkg.bundle.entries);
     for (const source of pkg.sources) {
       emit({ type: "fetch", name: pkg.name, key: source.key });
-      await sources.ensure(source.key, source.url, pkg.name);
+      try {
+        await sources.ensure(source.key, source.url, pkg.name);
+      } catch (error) {
+        if (error instanceof HitError) {
+          error.location.package ??= pkg.name;
+          error.addContext(`while fetching the sources of package "${pkg.name}"`);
+        }
+        throw error;
+      }
     }
   }
 

@@ -25,7 +25,9 @@ const FLAGS = { file: "0", directory: "5", symlink: "2", hardlink: "1" };
 export function tar(members: TarMember[], format: TarFormat = "ustar"): Uint8Array {
   const blocks: Uint8Array[] = [];
   for (const member of members) {
-    const body = typeof member.body === "string" ? encoder.encode(member.body) : member.body ?? new Uint8Array(0);
+    const body = typeof member.body === "string"
+      ? encoder.encode(member.body)
+      : member.body ?? new Uint8Array(0);
     let name = member.name;
     let prefix = "";
     const link = member.linkTarget ?? "";
@@ -121,7 +123,9 @@ export function zip(members: ZipMember[]): Uint8Array {
   const central: Uint8Array[] = [];
   let offset = 0;
   for (const member of members) {
-    const data = typeof member.body === "string" ? encoder.encode(member.body) : member.body ?? new Uint8Array(0);
+    const data = typeof member.body === "string"
+      ? encoder.encode(member.body)
+      : member.body ?? new Uint8Array(0);
     const stored = member.deflate ? new Uint8Array(deflateRawSync(data)) : data;
     const name = encoder.encode(member.name);
     const crc = crc32(data) >>> 0;
@@ -147,7 +151,11 @@ export function zip(members: ZipMember[]): Uint8Array {
     cv.setUint32(20, stored.length, true);
     cv.setUint32(24, data.length, true);
     cv.setUint16(28, name.length, true);
-    cv.setUint32(38, member.mode === undefined ? (member.name.endsWith("/") ? 0x10 : 0) : member.mode << 16 >>> 0, true);
+    cv.setUint32(
+      38,
+      member.mode === undefined ? (member.name.endsWith("/") ? 0x10 : 0) : member.mode << 16 >>> 0,
+      true,
+    );
     cv.setUint32(42, offset, true);
     entry.set(name, 46);
     parts.push(local, stored);
@@ -167,7 +175,10 @@ export function zip(members: ZipMember[]): Uint8Array {
 
 function longRecord(typeflag: "L" | "K", text: string): Uint8Array[] {
   const data = encoder.encode(text + "\0");
-  return [header({ name: "././@LongLink", typeflag, size: data.length, format: "gnu" }), ...padded(data)];
+  return [
+    header({ name: "././@LongLink", typeflag, size: data.length, format: "gnu" }),
+    ...padded(data),
+  ];
 }
 
 function padded(data: Uint8Array): Uint8Array[] {

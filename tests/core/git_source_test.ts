@@ -1,7 +1,11 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { isLocalGitUrl, parseGitUrl, resolveSubmoduleUrl } from "../../src/core/git_source.ts";
-import { openSourceCache, type SourceCache } from "../../src/core/source_cache.ts";
+import {
+  MissingSourceError,
+  openSourceCache,
+  type SourceCache,
+} from "../../src/core/source_cache.ts";
 import { HitError } from "../../src/errors.ts";
 import { listDir, makeTempDir, type TempDir } from "./_source_fixtures.ts";
 
@@ -155,16 +159,22 @@ Deno.test("SourceCache.fetchGit() fails when the repository lacks the commit", a
   assert.deepEqual(await branches(join(cacheDir.path, "git", "proj")), []);
 });
 
-Deno.test("SourceCache.fetchGit() offline refuses a remote URL before running git", async () => {
+Deno.test("SourceCache.fetchGit() offline refuses a remote URL unless the commit is cached", async () => {
+  await using repos = await makeRepos();
   await using cacheDir = await makeTempDir();
   const cache = cacheIn(cacheDir.path);
+  const key = `git:${repos.first}`;
+  const remote = "https://127.0.0.1:9/x.git";
   await assert.rejects(
-    cache.fetchGit(`git:${"1".repeat(40)}`, "https://127.0.0.1:9/x.git", {
-      repoName: "proj",
-      offline: true,
-    }),
-    /missing source "git:1{40}" \(offline\)/,
+    cache.fetchGit(key, remote, { repoName: "proj", offline: true }),
+    (error) =>
+      error instanceof MissingSourceError && error.message === `missing source "${key}" (offline)`,
   );
+  assert.deepEqual(await listDir(join(cacheDir.path, "git")), []);
+  // A local path is not the network; once cached, any repo name will do.
+  await cache.fetchGit(key, repos.main, { repoName: "proj", offline: true });
+  await cache.fetchGit(key, remote, { repoName: "other", offline: true });
+  await cache.fetchSource({ key, url: `${remote} master` }, { repoName: "x", offline: true });
 });
 
 Deno.test("SourceCache.fetchGit() twice at once in one process both succeed", async () => {

@@ -6,7 +6,6 @@ import {
   type LinkRule,
   parseLinkRules,
   planLinks,
-  substituteTemplate,
 } from "../../src/core/links.ts";
 import { HitError } from "../../src/errors.ts";
 
@@ -146,19 +145,33 @@ Deno.test("planLinks() requires a prefix for select rules and paths inside it", 
   assert.deepEqual(await planLinks([{ action: "symlink", select: "none/*" }], context), []);
 });
 
-Deno.test("substituteTemplate() follows Python's string.Template", () => {
-  const env = { A: "x", B_DIR: "/p" };
-  assert.equal(substituteTemplate("$A/${B_DIR}", env), "x//p");
-  assert.equal(substituteTemplate("$$A and $$", env), "$A and $");
-  assert.equal(substituteTemplate("a\\b\\$A", env), "a\\b\\x");
-  assert.equal(substituteTemplate("${A}b", env), "xb");
-  assert.throws(() => substituteTemplate("${A}b$Ac", env), (error) => {
-    assert.ok(error instanceof HitError);
-    assert.match(error.message, /no environment variable "Ac"/);
-    return true;
-  });
-  assert.throws(() => substituteTemplate("a$", env), /position 2 starts no variable name/);
-  assert.throws(() => substituteTemplate("${A", env), /starts no variable name/);
+Deno.test("planLinks() substitutes $NAME and ${NAME} in select, prefix, source and target", async () => {
+  await using root = await tempDir();
+  await writeFiles(root.path, { "x/bin/a$b": "" });
+  const env = { R: root.path, SUB: "bin", OUT: "out" };
+  const rules: LinkRule[] = [
+    { action: "symlink", select: "${R}/x/$SUB/a$$b", prefix: "$R/x", target: "${OUT}/1" },
+    { action: "copy", source: "$R/x/${SUB}/a$$b", target: "$OUT/2" },
+  ];
+  assert.deepEqual(await planLinks(rules, { env, cwd: "/" }), [
+    { kind: "mkdir", path: "out/1/bin" },
+    { kind: "absolute_symlink", source: `${root.path}/x/bin/a$b`, dest: "out/1/bin/a$b" },
+    { kind: "mkdir", path: "out" },
+    { kind: "copy", source: `${root.path}/x/bin/a$b`, dest: "out/2" },
+  ]);
+  await assert.rejects(
+    planLinks([{ action: "exclude", source: "$NOPE/x" }], { env, cwd: "/" }),
+    (error) => {
+      assert.ok(error instanceof HitError);
+      assert.match(error.message, /"NOPE"/);
+      assert.deepEqual(error.context, ["while planning link rule 1"]);
+      return true;
+    },
+  );
+  await assert.rejects(
+    planLinks([{ action: "exclude", source: "a$" }], { env, cwd: "/" }),
+    /invalid placeholder/,
+  );
 });
 
 Deno.test("parseLinkRules() names the rule with a bad field", () => {

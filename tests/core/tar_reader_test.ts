@@ -40,7 +40,15 @@ async function list(bytes: Uint8Array, chunk?: number): Promise<Listed[]> {
 async function describe(entry: TarEntry): Promise<Listed> {
   const { path, type, linkTarget, mode, mtime, size } = entry;
   const text = new TextDecoder().decode(await entry.body.bytes());
-  return { path, type, ...(linkTarget === undefined ? {} : { linkTarget }), mode, mtime, size, text };
+  return {
+    path,
+    type,
+    ...(linkTarget === undefined ? {} : { linkTarget }),
+    mode,
+    mtime,
+    size,
+    text,
+  };
 }
 
 async function rejects(bytes: Uint8Array, pattern: RegExp): Promise<void> {
@@ -188,7 +196,10 @@ Deno.test("readTar() refuses a header with a bad checksum", async () => {
 
 Deno.test("readTar() refuses an archive cut inside a member", async () => {
   const bytes = tar([{ name: "a", body: "x".repeat(2000) }]);
-  await rejects(bytes.subarray(0, 1500), /read tar "t\.tar": the archive is truncated at byte 1500/);
+  await rejects(
+    bytes.subarray(0, 1500),
+    /read tar "t\.tar": the archive is truncated at byte 1500/,
+  );
   await rejects(bytes.subarray(0, 300), /truncated/);
 });
 
@@ -219,10 +230,12 @@ Deno.test("openDecompressed() errors a truncated .tar.gz as a corrupted archive"
   }
 });
 
-for (const [file, type] of [
-  ["zlib_1.2.13.dfsg.orig.tar.bz2", "tar.bz2"],
-  ["libogg_1.3.5.orig.tar.xz", "tar.xz"],
-] as [string, TarballType][]) {
+for (
+  const [file, type] of [
+    ["zlib_1.2.13.dfsg.orig.tar.bz2", "tar.bz2"],
+    ["libogg_1.3.5.orig.tar.xz", "tar.xz"],
+  ] as [string, TarballType][]
+) {
   Deno.test(`openDecompressed() errors a truncated ${type} as a corrupted archive`, async () => {
     const dir = await Deno.makeTempDir();
     try {
@@ -243,12 +256,50 @@ for (const [file, type] of [
   });
 }
 
+Deno.test("readTar() stops the bzip2 program when it stops early or hits a bad header", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const noise = new Uint8Array(1 << 20);
+    for (let i = 0; i < noise.length; i += 65536) {
+      crypto.getRandomValues(noise.subarray(i, i + 65536));
+    }
+    const bytes = tar([{ name: "a", body: "A" }, { name: "b", body: noise }]);
+    const bad = tar([{ name: "a", body: "A" }, { name: "b", body: "B" }]);
+    bad[1024] = "c".charCodeAt(0);
+    for (const [name, data] of [["good", bytes], ["bad", bad]] as const) {
+      await Deno.writeFile(`${dir}/${name}.tar`, data);
+      const done = await new Deno.Command("bzip2", { args: [`${dir}/${name}.tar`] }).output();
+      assert.ok(done.success);
+    }
+    for await (const entry of readTar(openDecompressed(`${dir}/good.tar.bz2`, "tar.bz2"))) {
+      assert.equal(entry.path, "a");
+      break;
+    }
+    await assert.rejects(
+      async () => {
+        for await (const _ of readTar(openDecompressed(`${dir}/bad.tar.bz2`, "tar.bz2"))) {
+          // Listing only.
+        }
+      },
+      /bad header checksum at byte 1024/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("readTar() lists every real source tarball as GNU tar does", async () => {
-  for (const file of [...Deno.readDirSync(SOURCES)].map((e) => e.name).filter((n) => n.includes(".tar."))) {
+  for (
+    const file of [...Deno.readDirSync(SOURCES)].map((e) => e.name).filter((n) =>
+      n.includes(".tar.")
+    )
+  ) {
     const type = ("tar." + file.split(".tar.")[1]) as TarballType;
     const names: string[] = [];
     for await (const entry of readTar(openDecompressed(SOURCES + file, type))) {
-      names.push(entry.type === "directory" && !entry.path.endsWith("/") ? entry.path + "/" : entry.path);
+      names.push(
+        entry.type === "directory" && !entry.path.endsWith("/") ? entry.path + "/" : entry.path,
+      );
     }
     const output = await new Deno.Command("tar", { args: ["-tf", SOURCES + file] }).output();
     assert.ok(output.success);

@@ -4,7 +4,10 @@ import { HitError } from "../../src/errors.ts";
 import { ZipFile } from "../../src/core/zip_reader.ts";
 import { zip } from "./_archives.ts";
 
-async function withZip(bytes: Uint8Array, check: (zip: ZipFile, path: string) => Promise<void>) {
+async function withZip(
+  bytes: Uint8Array,
+  check: (zip: ZipFile, path: string) => Promise<void> | void,
+) {
   const dir = await Deno.makeTempDir();
   try {
     const path = join(dir, "t.zip");
@@ -43,7 +46,7 @@ Deno.test("ZipFile reads names, types, Unix modes and stored or deflated data", 
 });
 
 Deno.test("ZipFile leaves the mode unset for entries from a non-Unix host", async () => {
-  await withZip(zip([{ name: "d/" }, { name: "d/a.txt", body: "a" }]), async (file) => {
+  await withZip(zip([{ name: "d/" }, { name: "d/a.txt", body: "a" }]), (file) => {
     assert.deepEqual(file.entries.map((e) => [e.name, e.type, e.mode]), [
       ["d/", "directory", undefined],
       ["d/a.txt", "file", undefined],
@@ -105,6 +108,24 @@ Deno.test("ZipFile reads an archive written by Info-ZIP zip, symlinks and modes 
     assert.equal(byName.get("pkg/link")!.type, "symlink");
     assert.equal(text(await file.read(byName.get("pkg/configure")!)), "#!/bin/sh\n".repeat(50));
     assert.equal(text(await file.read(byName.get("pkg/link")!)), "sub/data.txt");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("ZipFile reads ZIP64 records (Info-ZIP zip -fz)", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(join(dir, "src/pkg"), { recursive: true });
+    await Deno.writeTextFile(join(dir, "src/pkg/a"), "hi\n");
+    const made = await new Deno.Command("zip", {
+      args: ["-q", "-fz", "-r", join(dir, "p.zip"), "pkg"],
+      cwd: join(dir, "src"),
+    }).output();
+    assert.ok(made.success, text(made.stderr));
+    using file = await ZipFile.open(join(dir, "p.zip"));
+    assert.deepEqual(file.entries.map((e) => e.name), ["pkg/", "pkg/a"]);
+    assert.equal(text(await file.read(file.entries[1])), "hi\n");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
