@@ -5,7 +5,7 @@
 import { artifactState } from "../core/build_store.ts";
 import { resolveProfile } from "../spec/resolve.ts";
 import { type OptionSpec, parseOptions, splitOverrides, usageError } from "./args.ts";
-import { type Command, type CommandContext, commandConfig } from "./command.ts";
+import { type Command, commandConfig, type CommandContext } from "./command.ts";
 
 /** Output formats of `hit status`. */
 export type StatusFormat = "text" | "json" | "hashdist";
@@ -140,7 +140,11 @@ examples:
     const rows: StatusRow[] = [];
     for (const name of profile.buildOrder) {
       const artifactId = profile.packages.get(name)!.artifactId;
-      rows.push({ name, artifactId, built: await artifactState(buildStore, artifactId) === "built" });
+      rows.push({
+        name,
+        artifactId,
+        built: await artifactState(buildStore, artifactId) === "built",
+      });
     }
     await context.stdout.write(renderStatus(rows, parsed.format));
     return 0;

@@ -1,8 +1,11 @@
 /**
- * Decompression of tarball streams (HASHDIST.md §8.3): gzip in-process with
- * `DecompressionStream`, bzip2 and xz through the system `bzip2`/`xz` programs, spawned with a
- * cleared environment and fed through a pipe. Reads the archive; runs `bzip2` or `xz`.
+ * Decompression of tarball streams (HASHDIST.md §8.3): gzip in-process with `node:zlib`,
+ * bzip2 and xz through the system `bzip2`/`xz` programs, spawned with a cleared environment
+ * and fed through a pipe. Reads the archive; runs `bzip2` or `xz`.
  */
+import { pipeline, Readable } from "node:stream";
+import type { ReadableStream as NodeReadableStream } from "node:stream/web";
+import { createGunzip } from "node:zlib";
 import { HitError } from "../errors.ts";
 
 /** The tarball types of source keys; `tar` is an uncompressed tarball. */
@@ -35,27 +38,25 @@ export function decompressStream(
   name: string,
 ): ReadableStream<Uint8Array> {
   if (type === "tar") return raw;
-  if (type === "tar.gz") {
-    const gunzip = new DecompressionStream("gzip") as TransformStream<Uint8Array, Uint8Array>;
-    return withArchiveErrors(raw.pipeThrough(gunzip), name);
-  }
+  // node:zlib rather than DecompressionStream: that one fails on multi-member gzip files and
+  // on trailing zeros, which gzip and Python's tarfile accept (checked with Deno 2.9.6).
+  if (type === "tar.gz") return gunzip(raw, name);
   const program = PROGRAMS[type];
   if (program === undefined) throw new HitError(`unpack "${name}": unknown archive type "${type}"`);
   return decompressWithProgram(raw, program, name);
 }
 
-/** Re-raises any failure of `stream` as a `HitError` "corrupted archive" naming `name`. */
-function withArchiveErrors(
-  stream: ReadableStream<Uint8Array>,
-  name: string,
-): ReadableStream<Uint8Array> {
-  const reader = stream.getReader();
+function gunzip(raw: ReadableStream<Uint8Array>, name: string): ReadableStream<Uint8Array> {
+  const inflater = createGunzip({ chunkSize: 1 << 16 });
+  // pipeline() destroys the inflater with the source's error, so reads below see it.
+  pipeline(Readable.fromWeb(raw as NodeReadableStream<Uint8Array>), inflater, () => {});
+  const chunks = inflater[Symbol.asyncIterator]();
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
-        const { value, done } = await reader.read();
+        const { value, done } = await chunks.next();
         if (done) controller.close();
-        else controller.enqueue(value);
+        else controller.enqueue(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
       } catch (error) {
         controller.error(
           error instanceof HitError ? error : new HitError(
@@ -65,8 +66,8 @@ function withArchiveErrors(
         );
       }
     },
-    cancel(reason) {
-      return reader.cancel(reason);
+    async cancel() {
+      await chunks.return?.();
     },
   }, { highWaterMark: 0 });
 }

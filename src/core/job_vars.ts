@@ -27,7 +27,7 @@ export function substituteJobVars(text: string, env: Readonly<Record<string, str
       i++;
     } else if (c === "$") {
       const { name, end } = readName(source, i + 1, text);
-      if (!(name in env)) {
+      if (!Object.hasOwn(env, name)) {
         throw new HitError(`substitute "${text}": no such environment variable "${name}"`, {
           hint: "set it with a `set` command before it is used",
         });
@@ -57,7 +57,7 @@ export function substituteTemplate(text: string, env: Readonly<Record<string, st
       i++;
     } else {
       const { name, end } = readName(text, i + 1, text);
-      if (!(name in env)) {
+      if (!Object.hasOwn(env, name)) {
         throw new HitError(`substitute "${text}": no such environment variable "${name}"`);
       }
       out += env[name];

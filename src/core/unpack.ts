@@ -55,7 +55,7 @@ export async function unpackArchive(
   let plan = planMembers(members, commonPrefix(names), { archive, warnings });
   // A tarball of only directories has no prefix: it unpacks to nothing (Q28).
   if (names.length === 0) plan = plan.map(() => null);
-  await Deno.mkdir(target, { recursive: true });
+  await makeTarget(target);
   const writer = new TargetWriter(target, archive);
   if (type === "zip") await extractZip(archive, plan, writer);
   else await extractTar(archive, type, plan, writer);
@@ -92,7 +92,7 @@ export async function unpackHitPack(
     checkHash(b32(sha256(bytes)), "pack", options.expectedHash);
   }
   const entries = decodeHitPack(bytes);
-  await Deno.mkdir(target, { recursive: true });
+  await makeTarget(target);
   const writer = new TargetWriter(target, "pack");
   for (const { name } of entries) {
     if (name.split("/").some((part) => part === "" || part === "." || part === "..")) {
@@ -130,7 +130,7 @@ interface Member {
   zip?: ZipEntry;
 }
 
-/** What pass 2 does for one member: `path` is relative to the target, split in parts. */
+/** What pass 2 writes for one member: `parts` is its path below the target, prefix removed. */
 interface Action {
   parts: string[];
   member: Member;
@@ -448,6 +448,14 @@ class TargetWriter {
 
   #refuse(name: string, reason: string): HitError {
     return new HitError(`unpack "${this.#archive}": refusing entry "${name}": ${reason}`);
+  }
+}
+
+async function makeTarget(target: string): Promise<void> {
+  try {
+    await Deno.mkdir(target, { recursive: true });
+  } catch (error) {
+    throw new HitError(`create folder "${target}": ${(error as Error).message}`, { cause: error });
   }
 }
 

@@ -256,7 +256,7 @@ for (
   });
 }
 
-Deno.test("readTar() stops the bzip2 program when it stops early or hits a bad header", async () => {
+Deno.test("readTar() releases the file and the bzip2 program when it stops early or on a bad header", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const noise = new Uint8Array(1 << 20);
@@ -271,9 +271,12 @@ Deno.test("readTar() stops the bzip2 program when it stops early or hits a bad h
       const done = await new Deno.Command("bzip2", { args: [`${dir}/${name}.tar`] }).output();
       assert.ok(done.success);
     }
-    for await (const entry of readTar(openDecompressed(`${dir}/good.tar.bz2`, "tar.bz2"))) {
-      assert.equal(entry.path, "a");
-      break;
+    await Deno.writeFile(`${dir}/good.tar.gz`, gzip(bytes));
+    for (const [file, type] of [["good.tar.bz2", "tar.bz2"], ["good.tar.gz", "tar.gz"]] as const) {
+      for await (const entry of readTar(openDecompressed(`${dir}/${file}`, type))) {
+        assert.equal(entry.path, "a");
+        break;
+      }
     }
     await assert.rejects(
       async () => {
@@ -316,3 +319,22 @@ function concat(parts: Uint8Array[]): Uint8Array {
   }
   return out;
 }
+
+Deno.test("openDecompressed() reads multi-member .tar.gz files and ignores trailing zeros", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const first = gzip(tar([{ name: "a", body: "A" }]).subarray(0, 1024));
+    const second = gzip(tar([{ name: "b", body: "B" }]));
+    const bytes = new Uint8Array(first.length + second.length + 512);
+    bytes.set(first);
+    bytes.set(second, first.length);
+    await Deno.writeFile(`${dir}/m.tar.gz`, bytes);
+    const names: string[] = [];
+    for await (const entry of readTar(openDecompressed(`${dir}/m.tar.gz`, "tar.gz"))) {
+      names.push(`${entry.path}=${new TextDecoder().decode(await entry.body.bytes())}`);
+    }
+    assert.deepEqual(names, ["a=A", "b=B"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -147,7 +147,9 @@ Deno.test("resolveProfile() reports an unknown profile package with close names"
   assert.equal(error.hint, 'did you mean "numpy"?');
   assert.deepEqual(error.context, [
     `while loading package "nunpy" of profile ${tree.path("profile.yaml")}`,
-    `listed in the profile's packages (${tree.path("profile.yaml")})`,
+    `listed in the profile at ${tree.path("profile.yaml")}:${
+      BASH_PROFILE.split("\n").length + 1
+    }:3`,
   ]);
 });
 

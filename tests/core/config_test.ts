@@ -1,0 +1,65 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { HitError } from "../../src/errors.ts";
+import { defaultConfigPath, initHome, loadConfig, parseConfig } from "../../src/core/config.ts";
+
+Deno.test("defaultConfigPath() prefers HIT_HOME, then ~/.hashdist", () => {
+  assert.equal(defaultConfigPath({ HIT_HOME: "/h", HOME: "/u" }), "/h/config.yaml");
+  assert.equal(defaultConfigPath({ HOME: "/u" }), "/u/.hashdist/config.yaml");
+  assert.throws(() => defaultConfigPath({}), HitError);
+});
+
+Deno.test("loadConfig() writes the default configuration and creates its folders", async () => {
+  const home = await Deno.realPath(await Deno.makeTempDir());
+  try {
+    const config = await loadConfig(join(home, "h", "config.yaml"));
+    assert.equal(config.buildStore, join(home, "h", "bld"));
+    assert.equal(config.sourceCache, join(home, "h", "src"));
+    assert.equal(config.buildTemp, join(home, "h", "tmp"));
+    assert.equal(config.gcRoots, join(home, "h", "gcroots"));
+    assert.deepEqual(config.mirrors, []);
+    await assert.rejects(initHome(join(home, "h", "config.yaml")), /already exists/);
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});
+
+Deno.test("parseConfig() resolves paths against the file and keeps URL mirrors", () => {
+  const config = parseConfig(
+    "build_stores: [{dir: bld}]\nbuild_temp: /t\nsource_caches: [{dir: ./src}, {url: 'http://127.0.0.1:1/m'}, {url: mirror}]\ncache: c\ngc_roots: g\n",
+    "/etc/hit/config.yaml",
+  );
+  assert.equal(config.buildStore, "/etc/hit/bld");
+  assert.equal(config.buildTemp, "/t");
+  assert.deepEqual(config.mirrors, ["http://127.0.0.1:1/m", "/etc/hit/mirror"]);
+});
+
+Deno.test("parseConfig() names the file and the key of a schema violation", () => {
+  const bad = (text: string, pattern: RegExp) => {
+    const error = (() => {
+      try {
+        parseConfig(text, "/c/config.yaml");
+      } catch (error) {
+        return error;
+      }
+    })();
+    assert.ok(error instanceof HitError, text);
+    assert.equal(error.location.file, "/c/config.yaml");
+    assert.match(error.message, pattern);
+  };
+  const rest = "build_temp: t\ncache: c\ngc_roots: g\n";
+  bad(`build_stores: {a: 3}\nsource_caches: [{dir: s}]\n${rest}`, /"build_stores" must be a list/);
+  bad(
+    `build_stores: [{dir: a}, {dir: b}]\nsource_caches: [{dir: s}]\n${rest}`,
+    /only one build store/,
+  );
+  bad(`build_stores: [{dir: a}]\nsource_caches: [{url: x}]\n${rest}`, /first of "source_caches"/);
+  bad(
+    `build_stores: [{dir: a}]\nsource_caches: [{dir: s}, {dir: t}]\n${rest}`,
+    /entry 2 must be \{url/,
+  );
+  bad(
+    `build_stores: [{dir: a}]\nsource_caches: [{dir: s}]\ncache: c\ngc_roots: g\n`,
+    /"build_temp" must be a path/,
+  );
+});
