@@ -14,6 +14,9 @@ import { createLinksCommand } from "./cli/create_links.ts";
 import { buildPostprocessCommand } from "./cli/build_postprocess.ts";
 import { fetchCommand } from "./cli/fetch.ts";
 import { buildCommand } from "./cli/build.ts";
+import { buildUnpackSourcesCommand } from "./cli/build_unpack_sources.ts";
+import { buildWhitelistCommand } from "./cli/build_whitelist.ts";
+import { buildWriteFilesCommand } from "./cli/build_write_files.ts";
 import { initHomeCommand } from "./cli/init_home.ts";
 import { selfCommand } from "./self_command.ts";
 
@@ -28,6 +31,9 @@ const COMMANDS: readonly Command[] = [
   fetchCommand,
   createLinksCommand,
   buildPostprocessCommand,
+  buildWriteFilesCommand,
+  buildUnpackSourcesCommand,
+  buildWhitelistCommand,
   createHelpCommand(() => COMMANDS),
   versionCommand,
 ];

@@ -6,7 +6,7 @@
 import { HitError, USAGE_EXIT } from "../errors.ts";
 import { closeNames, type OptionSpec, quoteList } from "./args.ts";
 import type { Writer } from "./output.ts";
-import { type Config, defaultConfigPath, loadConfig } from "../core/config.ts";
+import { type Config, configFromJson, defaultConfigPath, loadConfig } from "../core/config.ts";
 import type { SelfCommand } from "../stages/build_artifact.ts";
 
 /** Everything with effects a command may use; filled only by `main.ts`. */
@@ -31,6 +31,10 @@ export interface CommandContext {
  * @throws {HitError} for a bad configuration file.
  */
 export async function commandConfig(context: CommandContext): Promise<Config> {
+  // Inside a build job, in-job commands use the outer command's configuration (Q14).
+  if (context.configPath === undefined && context.env.HDIST_CONFIG) {
+    return configFromJson(context.env.HDIST_CONFIG);
+  }
   return await loadConfig(context.configPath ?? defaultConfigPath(context.env));
 }
 

@@ -172,3 +172,17 @@ export function parseConfig(text: string, file: string): Config {
     gcRoots: path("gc_roots"),
   };
 }
+
+/**
+ * The configuration passed to in-job commands as `HDIST_CONFIG` (absolute paths, JSON).
+ * @throws {HitError} when it is not such a document.
+ */
+export function configFromJson(json: string): Config {
+  let text: string;
+  try {
+    text = JSON.stringify(JSON.parse(json));
+  } catch {
+    throw new HitError("load configuration from HDIST_CONFIG: not JSON");
+  }
+  return parseConfig(text, "/HDIST_CONFIG");
+}
