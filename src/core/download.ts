@@ -1,7 +1,9 @@
 /**
  * Downloading one source URL (HASHDIST.md §8.2) into a file while hashing it: `http(s)` through
  * `fetch`, `file:` URLs and plain paths by reading the file. Network failures are retried;
- * everything else fails at once. Touches only the destination file it is given.
+ * everything else fails at once. Touches only the destination file or temp folder it is given.
+ * Runs in the fetch stage's worker (`stages/fetch_worker.ts`), so it must not import the spec
+ * layer's YAML loader or read the environment.
  */
 import { createHash } from "node:crypto";
 import { resolve } from "node:path";
@@ -42,6 +44,32 @@ export interface DownloadResult {
   /** The first bytes of the file (up to 8), to check an archive's magic number. */
   head: Uint8Array;
 }
+
+/** What a `Downloader` is asked for: where to put the bytes and how to report on them. */
+export interface DownloadRequest {
+  /** The folder to create the temp file in; it must exist. */
+  tempDir: string;
+  /** The source cache folder `tempDir` belongs to. */
+  cacheDir: string;
+  /** The key being fetched, passed through to progress reports. */
+  key?: string;
+  /** Whether the network is off: an `http(s)` URL is refused (by Deno, in the worker). */
+  offline?: boolean;
+  onProgress?: (event: DownloadProgress) => void;
+  /** Waits before each retry of a network failure; default 1 s then 2 s. */
+  retryDelays?: readonly number[];
+}
+
+/** A finished download: the result and the temp file holding the bytes. */
+export interface DownloadedFile extends DownloadResult {
+  temp: string;
+}
+
+/**
+ * Downloads `url` into a new temp file of `request.tempDir`, in this process or in a worker
+ * (`stages/fetch_stage.ts`). The caller owns the temp file; on failure none is left.
+ */
+export type Downloader = (url: string, request: DownloadRequest) => Promise<DownloadedFile>;
 
 /** Why one download failed; `retry` is true for network failures worth another attempt. */
 export class DownloadFailure extends Error {
@@ -133,6 +161,33 @@ export async function downloadToFile(
   }
 }
 
+/**
+ * The in-process `Downloader`: `downloadToFile` into a new `downloading-*` file of
+ * `request.tempDir`, removed again when the download fails. Offline, `http(s)` is refused.
+ * @throws {DownloadFailure} when the download fails.
+ * @throws {HitError} when `url` has an unsupported scheme.
+ */
+export async function downloadToTemp(
+  url: string,
+  request: DownloadRequest,
+): Promise<DownloadedFile> {
+  if (request.offline && isNetworkSource(url)) {
+    throw new DownloadFailure("offline", { retry: false });
+  }
+  const temp = await Deno.makeTempFile({ dir: request.tempDir, prefix: "downloading-" });
+  try {
+    const result = await downloadToFile(url, temp, request);
+    return { ...result, temp };
+  } catch (error) {
+    try {
+      await Deno.remove(temp);
+    } catch (removeError) {
+      if (!(removeError instanceof Deno.errors.NotFound)) throw removeError;
+    }
+    throw error;
+  }
+}
+
 /** Hashes and writes chunks, keeping the first bytes and reporting progress. */
 class HashingWriter {
   #file: Deno.FsFile;
@@ -181,6 +236,9 @@ async function downloadHttp(
       headers: { "accept-encoding": "identity", "user-agent": `hit/${VERSION}` },
     });
   } catch (error) {
+    // A denied permission (a redirect to a host outside the fetch stage's grant) is a bug to
+    // report, not a network failure to retry.
+    if (error instanceof Deno.errors.NotCapable) throw error;
     throw new DownloadFailure(`cannot connect: ${describeError(error)}`, {
       retry: true,
       cause: error,
@@ -205,6 +263,7 @@ async function downloadHttp(
       options.onProgress?.({ key: options.key, url, bytes: writer.bytes, total });
     }
   } catch (error) {
+    if (error instanceof Deno.errors.NotCapable) throw error;
     throw new DownloadFailure(
       `connection lost after ${writer.bytes} bytes: ${describeError(error)}`,
       { retry: true, cause: error },
@@ -230,6 +289,7 @@ async function copyLocal(
   try {
     source = await Deno.open(path, { read: true });
   } catch (error) {
+    if (error instanceof Deno.errors.NotCapable) throw error;
     const reason = error instanceof Deno.errors.NotFound ? "no such file" : describeError(error);
     throw new DownloadFailure(reason, { retry: false, cause: error });
   }

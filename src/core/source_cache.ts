@@ -2,6 +2,8 @@
  * The source cache (HASHDIST.md §6.1, §8.1): archives in `packs/<type>/<hash>`, hit-packs in
  * `files/<hash>`, git repositories in `git/`. Fetching tries the mirrors, then the URL, checks
  * the hash, and renames into place under a per-key lock. Writes only under the cache folder.
+ * The download itself is pluggable (`SourceCacheOptions.downloader`): it writes a temp file in
+ * `tmp/`, and this module keeps the commit (key check, mode 0444, rename into `packs/`).
  */
 import { dirname, join } from "node:path";
 import { HitError, type HitErrorOptions } from "../errors.ts";
@@ -9,10 +11,11 @@ import { b32, sha256 } from "../spec/hash_document.ts";
 import { decodeHitPack, encodeHitPack, type PackEntry } from "../spec/hit_pack.ts";
 import type { Config } from "./config.ts";
 import {
+  type DownloadedFile,
+  type Downloader,
   DownloadFailure,
   type DownloadProgress,
-  type DownloadResult,
-  downloadToFile,
+  downloadToTemp,
   isNetworkSource,
   mirrorUrl,
 } from "./download.ts";
@@ -91,6 +94,11 @@ export interface SourceCacheOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** Waits between attempts at a network download; default 1 s then 2 s. */
   retryDelays?: readonly number[];
+  /**
+   * Downloads one URL into the cache's `tmp/`; default: in this process (`downloadToTemp`).
+   * `hit` passes the fetch stage's worker (`stages/fetch_stage.ts`).
+   */
+  downloader?: Downloader;
 }
 
 /** The source cache of a configuration. */
@@ -115,13 +123,18 @@ export class SourceCache {
   readonly root: string;
   /** Read-only mirrors tried before a source's URL. */
   readonly mirrors: readonly string[];
+  /** Where downloads are written before their commit into `packs/`: same file system. */
+  readonly tempDir: string;
   #retryDelays?: readonly number[];
+  #downloader: Downloader;
   #git: GitCache;
 
   constructor(root: string, mirrors: readonly string[], options: SourceCacheOptions = {}) {
     this.root = root;
     this.mirrors = mirrors;
+    this.tempDir = join(root, "tmp");
     this.#retryDelays = options.retryDelays;
+    this.#downloader = options.downloader ?? downloadToTemp;
     this.#git = { gitDir: join(root, "git"), lockDir: join(root, "locks"), env: options.env ?? {} };
   }
 
@@ -219,7 +232,7 @@ export class SourceCache {
         continue;
       }
       try {
-        const result = await this.#download(candidate, key, options.onProgress);
+        const result = await this.#download(candidate, key, options);
         try {
           if (result.digest !== hash) {
             throw new KeyMismatchError(key, archiveKey(type, result.digest), candidate);
@@ -256,9 +269,9 @@ export class SourceCache {
     } else {
       type = archiveTypeOf(url, options.type);
     }
-    let result: DownloadResult & { temp: string };
+    let result: DownloadedFile;
     try {
-      result = await this.#download(url, options.key, options.onProgress);
+      result = await this.#download(url, options.key, options);
     } catch (error) {
       if (error instanceof DownloadFailure) throw new HitError(`fetch "${url}": ${error.message}`);
       throw error;
@@ -350,22 +363,17 @@ export class SourceCache {
   async #download(
     url: string,
     key: string | undefined,
-    onProgress: ((event: DownloadProgress) => void) | undefined,
-  ): Promise<DownloadResult & { temp: string }> {
-    const packs = join(this.root, "packs");
-    await Deno.mkdir(packs, { recursive: true });
-    const temp = await Deno.makeTempFile({ dir: packs, prefix: "downloading-" });
-    try {
-      const result = await downloadToFile(url, temp, {
-        key,
-        onProgress,
-        retryDelays: this.#retryDelays,
-      });
-      return { ...result, temp };
-    } catch (error) {
-      await removeQuietly(temp);
-      throw error;
-    }
+    options: { onProgress?: (event: DownloadProgress) => void; offline?: boolean },
+  ): Promise<DownloadedFile> {
+    await Deno.mkdir(this.tempDir, { recursive: true });
+    return await this.#downloader(url, {
+      tempDir: this.tempDir,
+      cacheDir: this.root,
+      key,
+      offline: options.offline,
+      onProgress: options.onProgress,
+      retryDelays: this.#retryDelays,
+    });
   }
 
   async #commit(temp: string, target: string): Promise<void> {

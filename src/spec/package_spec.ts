@@ -71,8 +71,11 @@ export function loadSpec(
       hint,
     });
   };
-  if (!isMap(parsed)) fail(`expected a mapping, found ${describeValue(parsed)}`, []);
-  const { defaults: _defaults, when: _when, ...rest } = parsed as ValueMap;
+  // An empty file is an empty spec.
+  if (parsed !== null && !isMap(parsed)) {
+    fail(`expected a mapping, found ${describeValue(parsed)}`, []);
+  }
+  const { defaults: _defaults, when: _when, ...rest } = (parsed ?? {}) as ValueMap;
   const loaderParams: Params = { ...readDefaults(parsed, candidate.file, text), ...params };
   const doc = processWhen(rest, loaderParams, fail);
 

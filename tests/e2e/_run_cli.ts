@@ -38,9 +38,24 @@ export async function makeTempDir(prefix = "hit-e2e-"): Promise<TempDir> {
   return {
     path,
     async [Symbol.asyncDispose]() {
-      await Deno.remove(path, { recursive: true });
+      await removeWriteProtected(path);
     },
   };
+}
+
+/**
+ * Removes `path` recursively, first making it writable when a build store in it is
+ * write-protected (only root can remove entries of a mode 0555 folder).
+ */
+export async function removeWriteProtected(path: string): Promise<void> {
+  try {
+    await Deno.remove(path, { recursive: true });
+  } catch (error) {
+    if (!(error instanceof Deno.errors.PermissionDenied)) throw error;
+    const chmod = await new Deno.Command("chmod", { args: ["-R", "u+w", path] }).output();
+    if (!chmod.success) throw new Error(`chmod -R u+w ${path} failed`, { cause: error });
+    await Deno.remove(path, { recursive: true });
+  }
 }
 
 // A fresh HOME must not hide Deno's module cache, or every run would fetch npm packages again.

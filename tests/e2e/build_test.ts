@@ -83,7 +83,7 @@ Deno.test("hit build of a failing package shows the log tail, keeps the build fo
     /error: build "broken\/[a-z2-7]{32}": run job: cmd .* failed with exit code 3/,
   );
   assert.match(failed.stderr, /hint: the build folder is kept: .*broken-/);
-  assert.doesNotMatch(failed.stderr, /^\s+at /m);
+  assert.doesNotMatch(failed.stderr, /^ {4}at /m);
   const store = join(dir.path, ".home", ".hit", "bld");
   assert.deepEqual(await storeContents(store), []);
   const staging = [...Deno.readDirSync(join(store, ".staging"))];
@@ -179,5 +179,5 @@ Deno.test("hit build names the package, URL and key of a source no mirror or URL
   assert.match(result.stderr, /http:\/\/127\.0\.0\.1:9\/lost\.tar\.gz/);
   assert.match(result.stderr, /package "lost"/);
   assert.match(result.stderr, /hit fetch/);
-  assert.doesNotMatch(result.stderr, /^\s+at /m);
+  assert.doesNotMatch(result.stderr, /^ {4}at /m);
 });

@@ -1,0 +1,175 @@
+/**
+ * Running one stage of our own TypeScript in a `Worker` with only the stage's Deno permissions
+ * (DESIGN.md "Permissions and sandbox"): spawn, send one request, relay progress, take the
+ * result, terminate. Both sides of the wire live here: the messages, and errors carried across
+ * (a `NotCapable` becomes a `StageCapabilityError`, a bug in `hit`, never a user error).
+ */
+import { DownloadFailure } from "../core/download.ts";
+import { type ErrorLocation, HitError } from "../errors.ts";
+import type { StagePermissions } from "./permissions.ts";
+
+/** An error as it crosses from a worker to the main thread. */
+export interface WireError {
+  name: string;
+  message: string;
+  stack?: string;
+  /** `DownloadFailure.retry`. */
+  retry?: boolean;
+  /** The fields of a `HitError`. */
+  hint?: string;
+  context?: string[];
+  exitCode?: number;
+  location?: ErrorLocation;
+}
+
+/** What a stage worker posts: progress reports, then one result or one error. */
+export type StageReply<Result, Progress> =
+  | { kind: "progress"; progress: Progress }
+  | { kind: "done"; result: Result }
+  | { kind: "failed"; error: WireError };
+
+/** A stage stepped outside its Deno permissions: a bug in `hit`, printed as internal error. */
+export class StageCapabilityError extends Error {
+  /** The stage, for example `fetch`. */
+  stage: string;
+  /** The denied permission, for example `net`, `read`, `write`, `env`. */
+  permission: string;
+  /** What it was denied access to, for example `127.0.0.1:8080` or a path, when Deno says. */
+  target?: string;
+
+  constructor(stage: string, denial: string, options: { stack?: string } = {}) {
+    const match = /Requires (\w+) access(?: to "(.*?)")?/.exec(denial);
+    const permission = match?.[1] ?? "unknown";
+    const target = match?.[2];
+    const what = target === undefined ? "" : ` to "${target}"`;
+    super(`run the ${stage} stage: denied ${permission} access${what}`);
+    this.name = "StageCapabilityError";
+    this.stage = stage;
+    this.permission = permission;
+    this.target = target;
+    if (options.stack !== undefined) this.stack = `${this.name}: ${this.message}\n${options.stack}`;
+  }
+}
+
+/** Worker side: turns a thrown value into its wire form. */
+export function encodeError(error: unknown): WireError {
+  if (!(error instanceof Error)) return { name: "Error", message: String(error) };
+  const wire: WireError = { name: error.name, message: error.message, stack: error.stack };
+  if (error instanceof Deno.errors.NotCapable) wire.name = "NotCapable";
+  else if (error instanceof DownloadFailure) wire.retry = error.retry;
+  else if (error instanceof HitError) {
+    wire.name = "HitError";
+    wire.hint = error.hint;
+    wire.context = error.context;
+    wire.exitCode = error.exitCode;
+    wire.location = error.location;
+  }
+  return wire;
+}
+
+/** Main side: the error to throw for a stage's wire error. */
+export function decodeError(stage: string, wire: WireError): Error {
+  switch (wire.name) {
+    case "NotCapable":
+      return new StageCapabilityError(stage, wire.message, { stack: wire.stack });
+    case "DownloadFailure":
+      return new DownloadFailure(wire.message, { retry: wire.retry === true });
+    case "HitError":
+      return new HitError(wire.message, {
+        hint: wire.hint,
+        context: wire.context,
+        exitCode: wire.exitCode,
+        location: wire.location,
+      });
+  }
+  const error = new Error(`run the ${stage} stage: ${wire.name}: ${wire.message}`);
+  if (wire.stack !== undefined) error.stack = `${error.stack}\nin the worker: ${wire.stack}`;
+  return error;
+}
+
+/**
+ * The URL of a stage worker module next to `base` (an `import.meta.url`): `NAME.ts` when
+ * running from source, `NAME.js` when bundled (the compile task bundles each worker apart).
+ */
+export function workerModuleUrl(name: string, base: string): URL {
+  return new URL(`./${name}${base.endsWith(".ts") ? ".ts" : ".js"}`, base);
+}
+
+/** Options of `runStageWorker`. */
+export interface StageWorkerOptions<Progress> {
+  /** The stage's name, for errors. */
+  stage: string;
+  permissions: StagePermissions;
+  /** The one message the worker receives. */
+  request: unknown;
+  onProgress?: (progress: Progress) => void;
+}
+
+/**
+ * Runs the worker module `module` with `options.permissions`, sends it the request and
+ * returns its result; the worker is terminated however it ends.
+ * @throws {StageCapabilityError} when the worker steps outside its permissions.
+ * @throws {HitError} or {DownloadFailure} as the worker threw them.
+ */
+export async function runStageWorker<Result, Progress = never>(
+  module: URL,
+  options: StageWorkerOptions<Progress>,
+): Promise<Result> {
+  const worker = new Worker(module, {
+    type: "module",
+    name: `hit ${options.stage} stage`,
+    deno: { permissions: options.permissions },
+  });
+  try {
+    return await new Promise<Result>((resolve, reject) => {
+      worker.onmessage = (event: MessageEvent<StageReply<Result, Progress>>) => {
+        const reply = event.data;
+        if (reply.kind === "progress") options.onProgress?.(reply.progress);
+        else if (reply.kind === "done") resolve(reply.result);
+        else reject(decodeError(options.stage, reply.error));
+      };
+      worker.onerror = (event: ErrorEvent) => {
+        // Without this the uncaught error in the worker would end the whole process.
+        event.preventDefault();
+        // An error while loading the worker's modules (a permission read at import time).
+        reject(
+          /NotCapable|Requires \w+ access/.test(event.message)
+            ? new StageCapabilityError(options.stage, event.message)
+            : new Error(`run the ${options.stage} stage: ${event.message}`),
+        );
+      };
+      worker.onmessageerror = () => {
+        reject(new Error(`run the ${options.stage} stage: a reply could not be read`));
+      };
+      worker.postMessage(options.request);
+    });
+  } finally {
+    worker.terminate();
+  }
+}
+
+/** The global scope of a worker, as the stage workers use it. */
+interface WorkerScope {
+  onmessage: ((event: MessageEvent) => void) | null;
+  postMessage(message: unknown): void;
+}
+
+/**
+ * Worker side: answers the one request with `handle`, posting its progress, its result or its
+ * error. Call it from a worker module's top level.
+ */
+export function serveStageRequest<Request, Result, Progress = never>(
+  handle: (request: Request, progress: (progress: Progress) => void) => Promise<Result>,
+): void {
+  // The worker's global scope; the project is type-checked with the window lib.
+  const scope = globalThis as unknown as WorkerScope;
+  const post = (reply: StageReply<Result, Progress>) => scope.postMessage(reply);
+  scope.onmessage = async (event: MessageEvent<Request>) => {
+    try {
+      const result = await handle(event.data, (progress) => post({ kind: "progress", progress }));
+      post({ kind: "done", result });
+    } catch (error) {
+      post({ kind: "failed", error: encodeError(error) });
+    }
+  };
+}
