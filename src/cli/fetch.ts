@@ -7,6 +7,7 @@ import { defaultConfigPath, loadConfig } from "../core/config.ts";
 import type { DownloadProgress } from "../core/download.ts";
 import { KeyMismatchError, openSourceCache } from "../core/source_cache.ts";
 import { USAGE_EXIT } from "../errors.ts";
+import { fetchInWorker } from "../stages/fetch_stage.ts";
 import { type OptionSpec, parseOptions, usageError } from "./args.ts";
 import type { Command, CommandContext } from "./command.ts";
 
@@ -122,7 +123,7 @@ examples:
     const parsed = parseFetchArgs(args);
     const url = normaliseFetchUrl(parsed.url, context.cwd);
     const config = await loadConfig(context.configPath ?? defaultConfigPath(context.env));
-    const cache = openSourceCache(config, { env: context.env });
+    const cache = openSourceCache(config, { env: context.env, downloader: fetchInWorker });
     const live = context.stderr.isTerminal && !context.noColor && !parsed.quiet;
     const start = performance.now();
     let pending = Promise.resolve();

@@ -1,18 +1,18 @@
-/** The `version` command (also `hit --version`): the version of `hit` and of its runtime. */
+/** The `version` command (also `hit --version`): versions of `hit` and Deno, and how it runs. */
 import { VERSION } from "../version.ts";
+import { currentRunMode, type RunMode } from "../run_mode.ts";
 import { parseOptions, usageError } from "./args.ts";
 import type { Command, CommandContext } from "./command.ts";
 
-/** How `hit` runs: from source through `deno run`, or as a compiled single file. */
+/** The Deno that runs `hit` and how: from source, self-extracting single file, or compiled. */
 export interface Runtime {
   deno: string;
-  compiled: boolean;
+  mode: RunMode;
 }
 
 /** `hit 0.1.0 (deno 2.9.6, from source)`, with a final newline. */
 export function renderVersion(runtime: Runtime): string {
-  const how = runtime.compiled ? "compiled" : "from source";
-  return `hit ${VERSION} (deno ${runtime.deno}, ${how})\n`;
+  return `hit ${VERSION} (deno ${runtime.deno}, ${runtime.mode})\n`;
 }
 
 /** The `version` command. */
@@ -26,8 +26,8 @@ export const versionCommand: Command = {
     if (positionals.length > 0) {
       throw usageError("version", `unexpected argument "${positionals[0]}"`);
     }
-    // TODO(issue 8): detect the compiled single file and say "compiled".
-    await context.stdout.write(renderVersion({ deno: Deno.version.deno, compiled: false }));
+    // The runtime's own version: the single file carries the Deno it was built with.
+    await context.stdout.write(renderVersion({ deno: Deno.version.deno, mode: currentRunMode() }));
     return 0;
   },
 };

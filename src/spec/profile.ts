@@ -80,9 +80,13 @@ function loadLevel(
   const profile = (doc ?? {}) as ValueMap;
   const dir = dirname(file);
 
-  const parents = includeList(profile.extends, fail).map((include, i) =>
-    loadLevel(includePath(include, i, dir, options, fail), options, [...chain, file], {})
-  );
+  const parents = includeList(profile.extends, fail).map((include, i) => {
+    const parent = includePath(include, i, dir, options, fail);
+    if (!options.files.isFile(parent)) {
+      fail(`extends item ${i + 1}: no profile file ${parent}`, ["extends", i], "fix the path");
+    }
+    return loadLevel(parent, options, [...chain, file], {});
+  });
 
   const ownParams = profile.parameters ?? {};
   if (!isMap(ownParams)) {

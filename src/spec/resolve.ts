@@ -143,9 +143,19 @@ export function createResolver(profile: Profile, files: SpecFiles): Resolver {
       }
       inProgress.push(name);
       try {
-        const result = computeResult(resolver.package(name), resolver);
-        results.set(name, result);
-        return result;
+        const pkg = resolver.package(name);
+        try {
+          const result = computeResult(pkg, resolver);
+          results.set(name, result);
+          return result;
+        } catch (error) {
+          // Errors from hashing or assembling name no file of their own: point at the spec.
+          if (error instanceof HitError && error.location.package === undefined) {
+            error.location.package = name;
+            error.location.file ??= pkg.spec.file;
+          }
+          throw error;
+        }
       } finally {
         inProgress.pop();
       }

@@ -21,15 +21,10 @@ export function parseYaml(text: string, file: string): Value {
     // A duplicated key is an error, with its line. PyYAML let the last one win silently
     // (HASHDIST.md §1.5); the one corpus file that has one, examples/mpi4py.linux.yaml,
     // shows why that hurts: its second `extends` quietly replaces the first.
-    const value = jsYaml.load(text, { filename: file });
-    // An alias inside the node its anchor marks gives a cyclic value, which every later walk
-    // over the document would follow until the stack overflows (tests/spec/mutation_test.ts).
-    if (text.includes("&") && containsCycle(value, new Set(), new Set())) {
-      throw new HitError("parse YAML: an alias refers to a node that contains it", {
-        location: { file },
-        hint: "copy the value instead of aliasing it from inside itself",
-      });
-    }
+    // The core schema: strings, numbers, booleans and null only. The default schema would
+    // turn `2001-12-14` into a Date, which no HashDist value is.
+    const value = jsYaml.load(text, { filename: file, schema: jsYaml.CORE_SCHEMA });
+    if (text.includes("&")) checkAliases(value, file);
     return value === undefined ? null : value as Value;
   } catch (error) {
     if (error instanceof HitError) throw error;
@@ -53,15 +48,41 @@ export function parseYaml(text: string, file: string): Value {
   }
 }
 
-function containsCycle(value: unknown, open: Set<object>, done: Set<object>): boolean {
-  if (typeof value !== "object" || value === null || done.has(value)) return false;
-  if (open.has(value)) return true;
-  open.add(value);
-  const items: unknown[] = Array.isArray(value) ? value : Object.values(value);
-  const found = items.some((item) => containsCycle(item, open, done));
-  open.delete(value);
-  done.add(value);
-  return found;
+/** The most nodes a document may expand to through aliases (the corpus's largest: ~2,000). */
+const MAX_EXPANDED_NODES = 1_000_000;
+
+/**
+ * Rejects what aliases can make of a document: a value that contains itself (every later walk
+ * would follow it until the stack overflows) and a "billion laughs" of aliases of aliases.
+ */
+function checkAliases(value: unknown, file: string): void {
+  const sizes = new Map<object, number>();
+  const open = new Set<object>();
+  const size = (node: unknown): number => {
+    if (typeof node !== "object" || node === null) return 1;
+    const known = sizes.get(node);
+    if (known !== undefined) return known;
+    if (open.has(node)) {
+      throw new HitError("parse YAML: an alias refers to a node that contains it", {
+        location: { file },
+        hint: "copy the value instead of aliasing it from inside itself",
+      });
+    }
+    open.add(node);
+    let total = 1;
+    for (const item of Array.isArray(node) ? node : Object.values(node)) {
+      total = Math.min(total + size(item), MAX_EXPANDED_NODES + 1);
+    }
+    open.delete(node);
+    sizes.set(node, total);
+    return total;
+  };
+  if (size(value) > MAX_EXPANDED_NODES) {
+    throw new HitError("parse YAML: aliases expand the document beyond a million values", {
+      location: { file },
+      hint: "write the values out instead of aliasing aliases",
+    });
+  }
 }
 
 /** The fields of js-yaml's exception that messages use (the package ships no types). */

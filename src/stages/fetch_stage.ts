@@ -4,12 +4,7 @@
  * local source, and `write` of the cache's temp folder. The worker writes only the temp file;
  * the source cache, in the main process, checks the key and commits it into `packs/`.
  */
-import type {
-  DownloadedFile,
-  Downloader,
-  DownloadProgress,
-  DownloadRequest,
-} from "../core/download.ts";
+import type { DownloadedFile, DownloadProgress, DownloadRequest } from "../core/download.ts";
 import type { FetchRequest } from "./fetch_worker.ts";
 import { fetchPermissions, type StagePermissions } from "./permissions.ts";
 import { runStageWorker, workerModuleUrl } from "./stage_worker.ts";
@@ -17,12 +12,12 @@ import { runStageWorker, workerModuleUrl } from "./stage_worker.ts";
 const FETCH_WORKER = workerModuleUrl("fetch_worker", import.meta.url);
 
 /**
- * A `Downloader` for `SourceCache` that downloads `url` in the fetch stage's worker, with the
+ * The `Downloader` `hit` gives `SourceCache` that downloads `url` in the fetch stage's worker, with the
  * grants `fetchPermissions` computes for that one URL.
  * @throws {StageCapabilityError} when the worker steps outside them (a redirect elsewhere).
  * @throws {DownloadFailure} or {HitError} when the download fails.
  */
-export const fetchInWorker: Downloader = async function fetchInWorker(
+export async function fetchInWorker(
   url: string,
   request: DownloadRequest,
 ): Promise<DownloadedFile> {
@@ -40,7 +35,7 @@ export const fetchInWorker: Downloader = async function fetchInWorker(
     retryDelays: request.retryDelays,
     progress: request.onProgress !== undefined,
   }, { permissions, onProgress: request.onProgress });
-};
+}
 
 /**
  * Runs the fetch worker on `request` with exactly `options.permissions`, which need not match

@@ -1,11 +1,13 @@
 /**
  * The source cache as builds use it: fetch what a package needs (mirrors first, then its
- * URL; nothing from the network when offline) and unpack each source into a build folder.
+ * URL; nothing from the network when offline) in the fetch stage's worker, and unpack each
+ * source into a build folder.
  */
 import type { Config } from "../core/config.ts";
 import { openSourceCache } from "../core/source_cache.ts";
 import { parseSourceKey } from "../core/source_key.ts";
 import { unpackArchive, unpackHitPack } from "../core/unpack.ts";
+import { fetchInWorker } from "./fetch_stage.ts";
 import type { SourceStore } from "./build_profile.ts";
 
 /** Options of `openSourceStore`. */
@@ -17,7 +19,7 @@ export interface SourceStoreOptions {
 
 /** A `SourceStore` over the configuration's source cache and mirrors. */
 export function openSourceStore(config: Config, options: SourceStoreOptions = {}): SourceStore {
-  const cache = openSourceCache(config, { env: options.env });
+  const cache = openSourceCache(config, { env: options.env, downloader: fetchInWorker });
   return {
     putHitPack: (entries) => cache.putHitPack(entries),
     ensure: (key, url, repoName) =>

@@ -58,8 +58,11 @@ export async function removeWriteProtected(path: string): Promise<void> {
   }
 }
 
-// A fresh HOME must not hide Deno's module cache, or every run would fetch npm packages again.
-function denoDir(): string {
+/**
+ * Deno's module cache of this process: a fresh HOME must not hide it, or every run would fetch
+ * npm packages again.
+ */
+export function denoDir(): string {
   const explicit = Deno.env.get("DENO_DIR");
   if (explicit) return explicit;
   const cache = Deno.env.get("XDG_CACHE_HOME") || join(Deno.env.get("HOME") ?? "/root", ".cache");

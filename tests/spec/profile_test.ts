@@ -335,11 +335,14 @@ Deno.test("loadProfile() reports a missing top-level profile", async () => {
   assert.equal(error.location.file, tree.path("nope.yaml"));
 });
 
-Deno.test("loadProfile() reports a missing parent profile by its path", async () => {
-  await using tree = await writeSpecTree({ "profile.yaml": "extends: [{file: gone.yaml}]\n" });
+Deno.test("loadProfile() reports a missing parent profile at the line that names it", async () => {
+  await using tree = await writeSpecTree({
+    "profile.yaml": "parameters: {}\nextends: [{file: gone.yaml}]\n",
+  });
   const error = catchHitError(() => load(tree));
-  assert.match(error.message, /gone\.yaml.*no such file/);
-  assert.equal(error.location.file, tree.path("gone.yaml"));
+  assert.match(error.message, /extends item 1: no profile file .*gone\.yaml/);
+  assert.equal(error.location.file, tree.path("profile.yaml"));
+  assert.equal(error.location.line, 2);
 });
 
 Deno.test("loadProfile() rejects a profile that extends itself", async () => {

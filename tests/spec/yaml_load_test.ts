@@ -77,3 +77,20 @@ Deno.test("locate() still finds a position in text its parser finds invalid", ()
   const text = "a: 1\nb: [x,\n";
   assert.deepEqual(locate(text, ["b"]), { line: 2, column: 1 });
 });
+
+Deno.test("parseYaml() rejects an alias inside its own anchor and an alias bomb", () => {
+  assert.match(catchHitError(() => parseYaml("a: &x [*x]\n", "/f.yaml")).message, /contains it/);
+  const levels = ["a: &a [x, x, x, x, x, x, x, x, x, x]"];
+  for (let i = 1; i < 8; i++) {
+    const previous = String.fromCharCode(96 + i);
+    const name = String.fromCharCode(97 + i);
+    levels.push(`${name}: &${name} [${Array(10).fill(`*${previous}`).join(", ")}]`);
+  }
+  const error = catchHitError(() => parseYaml(levels.join("\n") + "\n", "/bomb.yaml"));
+  assert.match(error.message, /beyond a million values/);
+  assert.equal(error.location.file, "/bomb.yaml");
+});
+
+Deno.test("parseYaml() keeps dates and other YAML 1.1 scalars as strings", () => {
+  assert.deepEqual(parseYaml("d: 2001-12-14\n", "/f.yaml"), { d: "2001-12-14" });
+});

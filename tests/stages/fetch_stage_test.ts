@@ -1,0 +1,180 @@
+import assert from "node:assert/strict";
+import { dirname, join } from "node:path";
+import { DownloadFailure, type DownloadProgress } from "../../src/core/download.ts";
+import { openSourceCache } from "../../src/core/source_cache.ts";
+import { HitError } from "../../src/errors.ts";
+import { fetchInWorker, runFetchWorker } from "../../src/stages/fetch_stage.ts";
+import { fetchPermissions } from "../../src/stages/permissions.ts";
+import { StageCapabilityError } from "../../src/stages/stage_worker.ts";
+import {
+  LIBYAML,
+  LIBYAML_KEY,
+  listDir,
+  makeTempDir,
+  serve,
+  serveSources,
+  SOURCES_DIR,
+} from "../core/_source_fixtures.ts";
+
+const FAST = [1, 1];
+const LIBYAML_HASH = LIBYAML_KEY.split(":")[1];
+
+/** A cache folder with its temp folder created, as `SourceCache` prepares them. */
+async function cacheFolders(root: string): Promise<{ cacheDir: string; tempDir: string }> {
+  const tempDir = join(root, "tmp");
+  await Deno.mkdir(tempDir);
+  return { cacheDir: root, tempDir };
+}
+
+async function capabilityError(promise: Promise<unknown>): Promise<StageCapabilityError> {
+  const error = await promise.then(() => assert.fail("the fetch succeeded"), (e) => e);
+  assert.ok(error instanceof StageCapabilityError, String(error?.stack ?? error));
+  assert.equal(error.stage, "fetch");
+  return error;
+}
+
+Deno.test("fetchInWorker() downloads into the temp folder, hashing and reporting progress", async () => {
+  await using dir = await makeTempDir();
+  await using server = serveSources();
+  const folders = await cacheFolders(dir.path);
+  const events: DownloadProgress[] = [];
+  const url = `${server.url}/${LIBYAML}`;
+  const result = await fetchInWorker(url, {
+    ...folders,
+    key: LIBYAML_KEY,
+    onProgress: (event) => events.push(event),
+  });
+  assert.equal(result.digest, LIBYAML_HASH);
+  assert.equal(result.finalUrl, url);
+  assert.deepEqual([...result.head.subarray(0, 2)], [0x1f, 0x8b]);
+  assert.equal(dirname(result.temp), folders.tempDir);
+  const expected = await Deno.readFile(join(SOURCES_DIR, LIBYAML));
+  assert.deepEqual(await Deno.readFile(result.temp), expected);
+  assert.equal(result.bytes, expected.length);
+  assert.deepEqual(events.at(-1), {
+    key: LIBYAML_KEY,
+    url,
+    bytes: expected.length,
+    total: expected.length,
+  });
+});
+
+Deno.test("fetchInWorker() stops a redirect to another port with the stage's capability error", async () => {
+  await using dir = await makeTempDir();
+  await using other = serveSources();
+  await using server = serve(() => Response.redirect(`${other.url}/${LIBYAML}`, 302));
+  const folders = await cacheFolders(dir.path);
+  const error = await capabilityError(
+    fetchInWorker(`${server.url}/${LIBYAML}`, { ...folders, retryDelays: FAST }),
+  );
+  const otherHost = `127.0.0.1:${new URL(other.url).port}`;
+  assert.deepEqual([error.permission, error.target], ["net", otherHost]);
+  assert.equal(error.message, `run the fetch stage: denied net access to "${otherHost}"`);
+  assert.ok(!(error instanceof HitError), "a permission error is a bug, not a user error");
+  assert.equal(server.requests.length, 1, "not retried");
+  assert.equal(other.requests.length, 0);
+  assert.deepEqual(await listDir(folders.tempDir), []);
+});
+
+Deno.test("fetchInWorker() stops a redirect to another host name for the same address", async () => {
+  await using dir = await makeTempDir();
+  // Deno refuses before resolving the name, so nothing connects to it.
+  await using server = serve((request) =>
+    Response.redirect(new URL(request.url).href.replace("127.0.0.1", "localhost"), 302)
+  );
+  const folders = await cacheFolders(dir.path);
+  const error = await capabilityError(fetchInWorker(`${server.url}/${LIBYAML}`, folders));
+  assert.deepEqual(
+    [error.permission, error.target],
+    ["net", `localhost:${new URL(server.url).port}`],
+  );
+});
+
+Deno.test("runFetchWorker() cannot write outside the temp folder it is granted", async () => {
+  await using dir = await makeTempDir();
+  await using server = serveSources();
+  const folders = await cacheFolders(dir.path);
+  const url = `${server.url}/${LIBYAML}`;
+  const permissions = fetchPermissions({
+    urls: [url],
+    cacheDir: folders.cacheDir,
+    cacheTempDir: folders.tempDir,
+  });
+  // The request asks for a folder inside the cache but outside the write grant.
+  const packs = join(dir.path, "packs");
+  await Deno.mkdir(packs);
+  const error = await capabilityError(
+    runFetchWorker(
+      { url, tempDir: packs, cacheDir: folders.cacheDir, progress: false },
+      { permissions },
+    ),
+  );
+  assert.deepEqual([error.permission, error.target], ["write", packs]);
+  assert.deepEqual(await listDir(packs), []);
+  assert.equal(server.requests.length, 0);
+});
+
+Deno.test("fetchInWorker() offline cannot reach a live server: a permission error, not a network one", async () => {
+  await using dir = await makeTempDir();
+  await using server = serveSources();
+  const folders = await cacheFolders(dir.path);
+  const error = await capabilityError(
+    fetchInWorker(`${server.url}/${LIBYAML}`, { ...folders, offline: true }),
+  );
+  assert.deepEqual(
+    [error.permission, error.target],
+    ["net", `127.0.0.1:${new URL(server.url).port}`],
+  );
+  assert.equal(server.requests.length, 0);
+  assert.deepEqual(await listDir(folders.tempDir), []);
+});
+
+Deno.test("fetchInWorker() offline still copies a local file it is granted", async () => {
+  await using dir = await makeTempDir();
+  const folders = await cacheFolders(dir.path);
+  const result = await fetchInWorker(`file://${join(SOURCES_DIR, LIBYAML)}`, {
+    ...folders,
+    offline: true,
+  });
+  assert.equal(result.digest, LIBYAML_HASH);
+});
+
+Deno.test("fetchInWorker() passes download failures and bad URLs on as the cache expects", async () => {
+  await using dir = await makeTempDir();
+  await using server = serve(() => new Response("gone", { status: 404 }));
+  const folders = await cacheFolders(dir.path);
+  const failure = await fetchInWorker(`${server.url}/x.tar.gz`, folders).catch((e) => e);
+  assert.ok(failure instanceof DownloadFailure);
+  assert.deepEqual([failure.message, failure.retry], ["HTTP 404 Not Found", false]);
+  const scheme = await fetchInWorker("ftp://127.0.0.1/x.tar.gz", folders).catch((e) => e);
+  assert.ok(scheme instanceof HitError);
+  assert.match(scheme.message, /unsupported URL scheme "ftp"/);
+  assert.deepEqual(await listDir(folders.tempDir), []);
+});
+
+Deno.test("SourceCache with fetchInWorker stores a pack fetched in the worker", async () => {
+  await using dir = await makeTempDir();
+  await using server = serveSources();
+  const cache = openSourceCache({ sourceCache: dir.path, mirrors: [] }, {
+    downloader: fetchInWorker,
+    retryDelays: FAST,
+  });
+  await cache.fetchArchive(LIBYAML_KEY, `${server.url}/${LIBYAML}`);
+  const pack = cache.packPath(LIBYAML_KEY);
+  assert.deepEqual(await Deno.readFile(pack), await Deno.readFile(join(SOURCES_DIR, LIBYAML)));
+  assert.equal((await Deno.stat(pack)).mode! & 0o777, 0o444);
+  assert.deepEqual(await listDir(cache.tempDir), []);
+});
+
+Deno.test("SourceCache with fetchInWorker reports a redirect elsewhere as a bug, not a failed source", async () => {
+  await using dir = await makeTempDir();
+  await using other = serveSources();
+  await using server = serve(() => Response.redirect(`${other.url}/${LIBYAML}`, 302));
+  const cache = openSourceCache({ sourceCache: dir.path, mirrors: [] }, {
+    downloader: fetchInWorker,
+    retryDelays: FAST,
+  });
+  const error = await cache.fetchArchive(LIBYAML_KEY, `${server.url}/${LIBYAML}`).catch((e) => e);
+  assert.ok(error instanceof StageCapabilityError);
+  assert.equal(await cache.has(LIBYAML_KEY), false);
+});
