@@ -8,12 +8,11 @@
  *
  *   deno task compile [--out PATH] [--self-extracting | --try-download]
  */
-import { createHash } from "node:crypto";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { parseRunFlags } from "../src/self_command.ts";
-import { VERSION } from "../src/version.ts";
+import { writeSelfExtracting } from "./_self_extracting.ts";
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 
@@ -82,45 +81,6 @@ export async function findWorkers(dir: string): Promise<string[]> {
   return found.sort();
 }
 
-/** Quotes `word` for `/bin/sh` when it needs it. */
-export function shellQuote(word: string): string {
-  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(word)) return word;
-  return `'${word.replaceAll("'", `'\\''`)}'`;
-}
-
-/** What the launcher header says about its payload. */
-export interface LauncherValues {
-  denoVersion: string;
-  sha256: string;
-  flags: string[];
-}
-
-/**
- * The launcher `template` filled in; `@PAYLOAD_OFFSET@` becomes the header's own length in
- * bytes, so the payload starts right after it.
- */
-export function renderLauncher(template: string, values: LauncherValues): string {
-  const fill = (offset: number) =>
-    template
-      .replaceAll("@HIT_VERSION@", VERSION)
-      .replaceAll("@DENO_VERSION@", values.denoVersion)
-      .replaceAll("@PAYLOAD_SHA256@", values.sha256)
-      .replaceAll("@RUN_FLAGS@", values.flags.map(shellQuote).join(" "))
-      .replaceAll("@PAYLOAD_OFFSET@", String(offset));
-  // The offset is part of the header: repeat until its digits no longer change the length.
-  let offset = 0;
-  for (;;) {
-    const text = fill(offset);
-    const length = new TextEncoder().encode(text).length;
-    if (length === offset) {
-      const left = text.match(/@[A-Z_]+@/);
-      if (left) throw new Error(`scripts/launcher.sh: unknown placeholder "${left[0]}"`);
-      return text;
-    }
-    offset = length;
-  }
-}
-
 /** Module specifiers a bundle imports at run time that are not Deno's `node:` built-ins. */
 export function foreignImports(bundle: string): string[] {
   const patterns = [
@@ -159,41 +119,23 @@ async function denoCompile(
   await Deno.rename(temp, out);
 }
 
+// Bundles main and the workers beside the pinned runtime, and writes the self-extracting file.
 async function selfExtracting(out: string, flags: string[], workers: string[]): Promise<void> {
-  const staging = await Deno.makeTempDir({ prefix: "hit-compile-" });
+  const payload = await Deno.makeTempDir({ prefix: "hit-compile-" });
   try {
-    const payload = join(staging, "payload");
-    await Deno.mkdir(payload);
     const entries = [join(ROOT, "src", "main.ts"), ...workers];
     await Promise.all(
       entries.map((entry) => bundle(entry, join(payload, basename(entry, ".ts") + ".js"))),
     );
+    // This process runs the pinned Deno (scripts/deno checks its version).
     await Deno.copyFile(Deno.execPath(), join(payload, "deno"));
     await Deno.chmod(join(payload, "deno"), 0o755);
-    const runFlags = [...flags, ...BUNDLE_RUN_FLAGS];
-    await Deno.writeTextFile(
-      join(payload, "run_flags"),
-      "# The flags of `deno run` for main.js, from scripts/run_flags and scripts/compile.ts.\n" +
-        runFlags.join("\n") + "\n",
-    );
-    const archive = join(staging, "payload.tar.gz");
-    await tarGzip(payload, archive);
-    const header = renderLauncher(await Deno.readTextFile(join(ROOT, "scripts", "launcher.sh")), {
+    await writeSelfExtracting(payload, out, {
+      flags: [...flags, ...BUNDLE_RUN_FLAGS],
       denoVersion: Deno.version.deno,
-      sha256: await sha256File(archive),
-      flags: runFlags,
     });
-    const temp = join(staging, "hit");
-    await using file = await Deno.open(temp, { write: true, create: true, mode: 0o755 });
-    await file.write(new TextEncoder().encode(header));
-    await using source = await Deno.open(archive);
-    await source.readable.pipeTo(file.writable, { preventClose: true });
-    await Deno.chmod(temp, 0o755);
-    // Into place by copy and rename, since the temp folder may be on another file system.
-    await Deno.copyFile(temp, `${out}.tmp-${Deno.pid}`);
-    await Deno.rename(`${out}.tmp-${Deno.pid}`, out);
   } finally {
-    await Deno.remove(staging, { recursive: true });
+    await Deno.remove(payload, { recursive: true });
   }
 }
 
@@ -231,46 +173,6 @@ async function deno(args: string[]): Promise<string | undefined> {
   if (output.success) return undefined;
   const text = new TextDecoder().decode(output.stderr).trim() || `exit code ${output.code}`;
   return text.split("\n").slice(-5).join("\n");
-}
-
-// A gzip'd tar of the contents of `dir`, byte for byte the same for the same files.
-async function tarGzip(dir: string, out: string): Promise<void> {
-  const tar = new Deno.Command("tar", {
-    args: [
-      "-C",
-      dir,
-      "--sort=name",
-      "--owner=0",
-      "--group=0",
-      "--numeric-owner",
-      "--mtime=@0",
-      "-cf",
-      "-",
-      ".",
-    ],
-    stdout: "piped",
-  }).spawn();
-  // -6: -9 saved 0.35% of the size and took 2.6 times as long (measured on the runtime).
-  const gzip = new Deno.Command("gzip", {
-    args: ["-6", "-n", "-c"],
-    stdin: "piped",
-    stdout: "piped",
-  })
-    .spawn();
-  await using file = await Deno.open(out, { write: true, create: true, truncate: true });
-  await Promise.all([
-    tar.stdout.pipeTo(gzip.stdin),
-    gzip.stdout.pipeTo(file.writable, { preventClose: true }),
-  ]);
-  const [tarStatus, gzipStatus] = await Promise.all([tar.status, gzip.status]);
-  if (!tarStatus.success || !gzipStatus.success) throw new Error(`tar | gzip of "${dir}" failed`);
-}
-
-async function sha256File(path: string): Promise<string> {
-  const hash = createHash("sha256");
-  await using file = await Deno.open(path);
-  for await (const chunk of file.readable) hash.update(chunk);
-  return hash.digest("hex");
 }
 
 if (import.meta.main) {

@@ -79,6 +79,13 @@ export function loadPackage(name: string, context: SpecContext): Package {
         fail("a build stage lacks a handler and a name", ["build_stages"], "add `handler: bash`");
       }
       stage.handler = stageName;
+    } else if (typeof stage.handler !== "string") {
+      fail(
+        `the handler of build stage "${stageName}" must be a name, found ${
+          describeValue(stage.handler)
+        }`,
+        ["build_stages"],
+      );
     }
     if (stage.files !== undefined) {
       stage.files = expandFiles(stage.files, spec, context.files, fail, warnings);

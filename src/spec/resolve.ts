@@ -192,10 +192,11 @@ function addWhereNeeded(
   loaded: Map<string, Package>,
 ): void {
   const users = [...loaded.values()]
-    .filter((pkg) => pkg.buildDeps.includes(name) || pkg.runDeps.includes(name))
-    .map((pkg) => pkg.name);
+    .filter((pkg) => pkg.buildDeps.includes(name) || pkg.runDeps.includes(name));
   if (users.length > 0) {
-    error.addContext(`needed by ${users.map((user) => `"${user}"`).join(", ")}`);
+    error.addContext(
+      `needed by ${users.map((user) => `"${user.name}" (${user.spec.file})`).join(", ")}`,
+    );
   }
   const origin = roots.includes(name) ? profile.packageOrigins[name] : undefined;
   if (origin === undefined) return;

@@ -12,8 +12,8 @@ import { runStageWorker, workerModuleUrl } from "./stage_worker.ts";
 const FETCH_WORKER = workerModuleUrl("fetch_worker", import.meta.url);
 
 /**
- * The `Downloader` `hit` gives `SourceCache` that downloads `url` in the fetch stage's worker, with the
- * grants `fetchPermissions` computes for that one URL.
+ * The `Downloader` that `hit` gives `SourceCache`: downloads `url` in the fetch stage's worker,
+ * with the grants `fetchPermissions` computes for that one URL.
  * @throws {StageCapabilityError} when the worker steps outside them (a redirect elsewhere).
  * @throws {DownloadFailure} or {HitError} when the download fails.
  */

@@ -114,7 +114,7 @@ Deno.test("runFetchWorker() cannot write outside the temp folder it is granted",
   assert.equal(server.requests.length, 0);
 });
 
-Deno.test("fetchInWorker() offline cannot reach a live server: a permission error, not a network one", async () => {
+Deno.test("fetchInWorker() offline is denied a live server by permission, not by the network", async () => {
   await using dir = await makeTempDir();
   await using server = serveSources();
   const folders = await cacheFolders(dir.path);
@@ -166,7 +166,7 @@ Deno.test("SourceCache with fetchInWorker stores a pack fetched in the worker", 
   assert.deepEqual(await listDir(cache.tempDir), []);
 });
 
-Deno.test("SourceCache with fetchInWorker reports a redirect elsewhere as a bug, not a failed source", async () => {
+Deno.test("SourceCache with fetchInWorker fails on a redirect elsewhere as a bug", async () => {
   await using dir = await makeTempDir();
   await using other = serveSources();
   await using server = serve(() => Response.redirect(`${other.url}/${LIBYAML}`, 302));

@@ -1,0 +1,140 @@
+import assert from "node:assert/strict";
+import { cp } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type CliResult, makeTempDir } from "./_run_cli.ts";
+
+const ROOT = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
+const DENO_VERSION_LINE = `hit 0.1.0 (deno ${Deno.version.deno}, self-extracting)\n`;
+
+async function runProgram(
+  program: string,
+  args: string[],
+  options: { cwd: string; env?: Record<string, string> },
+): Promise<CliResult> {
+  const output = await new Deno.Command(program, {
+    args,
+    cwd: options.cwd,
+    clearEnv: options.env !== undefined,
+    env: options.env,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}
+
+// `hit ARGS` as a user on a bare machine would run it: `env -i` with only PATH and a fresh
+// HOME, and with no network at all (`unshare -n`; as a user, in a user namespace of its own).
+function runOffline(hit: string, args: string[], options: { cwd: string; home: string }) {
+  const unshare = Deno.uid() === 0 ? ["-n"] : ["-rn"];
+  return runProgram(
+    "unshare",
+    [...unshare, "env", "-i", "PATH=/usr/bin:/bin", `HOME=${options.home}`, hit, ...args],
+    { cwd: options.cwd, env: {} },
+  );
+}
+
+async function listDir(path: string): Promise<string[]> {
+  return (await Array.fromAsync(Deno.readDir(path))).map((entry) => entry.name).sort();
+}
+
+Deno.test("hit as one self-extracting file runs alone, offline, from a fresh HOME", async (t) => {
+  await using work = await makeTempDir("hit-one-file-");
+  const dist = join(work.path, "dist", "hit");
+  const compiled = await runProgram(
+    join(ROOT, "scripts", "deno"),
+    ["task", "--quiet", "compile", "--self-extracting", "--out", dist],
+    { cwd: ROOT },
+  );
+  assert.equal(compiled.code, 0, compiled.stderr);
+  assert.match(
+    compiled.stdout,
+    /: self-extracting file \(--self-extracting was given\), \d+\.\d MB/,
+  );
+
+  const alone = join(work.path, "alone");
+  await Deno.mkdir(alone);
+  const hit = join(alone, "hit");
+  await Deno.copyFile(dist, hit);
+  const home = join(work.path, "home");
+  await Deno.mkdir(home);
+
+  await t.step("hit --version says it is self-extracting and unpacks once", async () => {
+    assert.deepEqual(await runOffline(hit, ["--version"], { cwd: alone, home }), {
+      code: 0,
+      stdout: DENO_VERSION_LINE,
+      stderr: "",
+    });
+    assert.deepEqual(await listDir(alone), ["hit"]);
+    const cache = await listDir(join(home, ".cache", "hit"));
+    assert.equal(cache.length, 2, cache.join(", "));
+    assert.match(cache[0], /^[0-9a-f]{64}$/);
+    assert.equal(cache[1], "deno-dir");
+    const payload = await listDir(join(home, ".cache", "hit", cache[0]));
+    assert.ok(payload.includes("fetch_worker.js"), payload.join(", "));
+    assert.deepEqual(payload.filter((name) => !name.endsWith("_worker.js")), [
+      "deno",
+      "main.js",
+      "run_flags",
+    ]);
+  });
+
+  await t.step(
+    "hit build of the example stack succeeds, in-build hit commands included",
+    async () => {
+      await cp(join(ROOT, "examples"), alone, { recursive: true });
+      const built = await runOffline(hit, ["build", "stack.yaml"], { cwd: alone, home });
+      assert.equal(built.code, 0, built.stderr);
+      assert.equal(built.stdout, "Profile build successful, link at: stack\n");
+      // The profile artifact is built by `hit create-links` inside bwrap, from the unpacked file.
+      assert.match(built.stderr, /\[profile\] built/);
+      const greet = await runProgram(join(alone, "stack", "bin", "greet"), ["one file"], {
+        cwd: alone,
+      });
+      assert.deepEqual(greet, { code: 0, stdout: "Hello, one file!\n", stderr: "" });
+    },
+  );
+
+  await t.step("two first runs at once both succeed and leave one unpacked folder", async () => {
+    const freshHome = join(work.path, "home2");
+    await Deno.mkdir(freshHome);
+    const runs = await Promise.all(
+      [1, 2].map(() => runOffline(hit, ["--version"], { cwd: alone, home: freshHome })),
+    );
+    for (const run of runs) {
+      assert.deepEqual(run, { code: 0, stdout: DENO_VERSION_LINE, stderr: "" });
+    }
+    const cache = await listDir(join(freshHome, ".cache", "hit"));
+    assert.equal(cache.filter((name) => name !== "deno-dir").length, 1, cache.join(", "));
+  });
+
+  await t.step("the fetch worker is refused a redirect to another port", async () => {
+    const quiet = { hostname: "127.0.0.1", port: 0, onListen() {} };
+    await using other = Deno.serve(quiet, () => new Response("not this one"));
+    const otherHost = `127.0.0.1:${other.addr.port}`;
+    await using server = Deno.serve(
+      quiet,
+      () => Response.redirect(`http://${otherHost}/x.tar.gz`, 302),
+    );
+    // With the network (the servers are on 127.0.0.1), still a bare environment.
+    const result = await runProgram(
+      hit,
+      ["fetch", "--quiet", `http://127.0.0.1:${server.addr.port}/x.tar.gz`],
+      { cwd: alone, env: { PATH: "/usr/bin:/bin", HOME: home } },
+    );
+    assert.equal(result.code, 70, result.stderr);
+    assert.equal(result.stdout, "");
+    assert.match(
+      result.stderr,
+      new RegExp(`^internal error: \\w+: run the fetch stage: denied net access to "${otherHost}"`),
+    );
+    // The refusal came from the bundled worker in the unpacked payload.
+    assert.match(result.stderr, /\/\.cache\/hit\/[0-9a-f]{64}\/fetch_worker\.js:/);
+  });
+});
