@@ -3,7 +3,6 @@
  * file, line and column. Positions of keys are found lazily, only when an error needs one.
  */
 import jsYaml from "js-yaml";
-import { isMap as isYamlMap, isSeq, LineCounter, parseDocument } from "yaml";
 import { HitError } from "../errors.ts";
 import type { Value } from "./values.ts";
 
@@ -99,38 +98,100 @@ export function locate(
   text: string,
   path: ValuePath,
 ): { line: number; column: number } | undefined {
-  const lineCounter = new LineCounter();
-  // A second, position-keeping parser, used only on the error path. It tolerates errors and
-  // still builds a document, so a position is usually found even where it is strict.
-  const document = parseDocument(text, {
-    uniqueKeys: false,
-    lineCounter,
-    logLevel: "silent",
-    prettyErrors: false,
-  });
-  let node: unknown = document.contents;
-  let offset: number | undefined = rangeStart(node);
+  // Block-style YAML, as spec files are written, read line by line: each step looks for a
+  // key (or the n-th list item) at the shallowest level of the current block. A step into
+  // flow style (`{...}`, `[...]`) stops at the nearest position found so far.
+  const lines = text.split("\n");
+  let block = { from: 0, to: lines.length };
+  let found: { line: number; column: number } | undefined;
   for (const step of path) {
-    if (isYamlMap(node) && typeof step === "string") {
-      const pair = node.items.find((item) =>
-        String((item.key as { value?: unknown } | null)?.value) === step
-      );
-      if (!pair) break;
-      offset = rangeStart(pair.key) ?? offset;
-      node = pair.value;
-    } else if (isSeq(node) && typeof step === "number") {
-      node = node.items[step];
-      offset = rangeStart(node) ?? offset;
-    } else {
-      break;
-    }
+    const hit = typeof step === "string"
+      ? findKey(lines, block, step)
+      : findItem(lines, block, step);
+    if (!hit) break;
+    found = { line: hit.line + 1, column: hit.column + 1 };
+    block = hit.block;
   }
-  if (offset === undefined) return undefined;
-  const position = lineCounter.linePos(offset);
-  return { line: position.line, column: position.col };
+  return found;
 }
 
-function rangeStart(node: unknown): number | undefined {
-  const range = (node as { range?: [number, number, number] } | null)?.range;
-  return range?.[0];
+interface Hit {
+  line: number;
+  column: number;
+  /** The lines of the value found. */
+  block: { from: number; to: number };
+}
+
+/** Where a line's content starts: after its indentation and any `- ` list markers. */
+function contentColumn(line: string): number {
+  const match = /^(\s*(?:-\s+)*)/.exec(line)!;
+  return match[1].length;
+}
+
+function isBlank(line: string): boolean {
+  return /^\s*(#.*)?$/.test(line);
+}
+
+function indentOf(line: string): number {
+  return /^\s*/.exec(line)![0].length;
+}
+
+/**
+ * The end of the block that starts at `line`: the lines indented at least to `column` (a list
+ * item's content), or, for a key's value, more than `column` or a list at `column` itself.
+ */
+function blockEnd(
+  lines: string[],
+  line: number,
+  column: number,
+  options: { to: number; keyValue: boolean },
+): number {
+  for (let i = line + 1; i < options.to; i++) {
+    if (isBlank(lines[i])) continue;
+    const indent = indentOf(lines[i]);
+    const item = /^-(\s|$)/.test(lines[i].slice(indent));
+    if (indent < column || (options.keyValue && indent === column && !item)) return i;
+  }
+  return options.to;
+}
+
+function findKey(
+  lines: string[],
+  block: { from: number; to: number },
+  key: string,
+): Hit | undefined {
+  let level = Infinity;
+  for (let i = block.from; i < block.to; i++) {
+    if (!isBlank(lines[i])) level = Math.min(level, contentColumn(lines[i]));
+  }
+  const escaped = key.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const pattern = new RegExp(`^(["']?)${escaped}\\1\\s*:(\\s|$)`);
+  for (let i = block.from; i < block.to; i++) {
+    const column = contentColumn(lines[i]);
+    if (column !== level || !pattern.test(lines[i].slice(column))) continue;
+    const to = blockEnd(lines, i, column, { to: block.to, keyValue: true });
+    return { line: i, column, block: { from: i + 1, to } };
+  }
+  return undefined;
+}
+
+function findItem(
+  lines: string[],
+  block: { from: number; to: number },
+  index: number,
+): Hit | undefined {
+  let level = Infinity;
+  for (let i = block.from; i < block.to; i++) {
+    if (!isBlank(lines[i])) level = Math.min(level, indentOf(lines[i]));
+  }
+  let count = 0;
+  for (let i = block.from; i < block.to; i++) {
+    const line = lines[i];
+    if (isBlank(line) || indentOf(line) !== level || !/^\s*-(\s|$)/.test(line)) continue;
+    if (count++ < index) continue;
+    const column = level + 2;
+    const end = blockEnd(lines, i, column, { to: block.to, keyValue: false });
+    return { line: i, column, block: { from: i, to: end } };
+  }
+  return undefined;
 }

@@ -1,2 +1,0 @@
-import { parseDocument } from "yaml";
-console.log(parseDocument("a: 1").toJS());
