@@ -171,21 +171,37 @@ async function deno(args: string[]): Promise<string | undefined> {
     stderr: "piped",
   }).output();
   if (output.success) return undefined;
-  const text = new TextDecoder().decode(output.stderr).trim() || `exit code ${output.code}`;
-  return text.split("\n").slice(-5).join("\n");
+  return denoErrorSummary(new TextDecoder().decode(output.stderr)) || `exit code ${output.code}`;
+}
+
+/**
+ * The gist of Deno's error output on one line: the `error:` line and its causes, without
+ * progress lines, the stack backtrace, or causes already said by an earlier line.
+ */
+export function denoErrorSummary(stderr: string): string {
+  const lines = stderr.split("\n");
+  const start = Math.max(0, lines.findIndex((line) => line.startsWith("error: ")));
+  const end = lines.findIndex((line) => line.startsWith("Stack backtrace:"));
+  const kept: string[] = [];
+  for (const raw of lines.slice(start, end < 0 ? undefined : end)) {
+    const line = raw.trim().replace(/^error: /, "").replace(/^\d+: /, "").replace(/\.$/, "");
+    if (line === "" || line === "Caused by:" || kept.some((said) => said.includes(line))) continue;
+    kept.push(line);
+  }
+  return kept.join(": ");
 }
 
 if (import.meta.main) {
-  const { values } = parseArgs({
-    args: Deno.args,
-    options: {
-      out: { type: "string", default: join(ROOT, "dist", "hit") },
-      "self-extracting": { type: "boolean", default: false },
-      "try-download": { type: "boolean", default: false },
-    },
-  });
   const started = performance.now();
   try {
+    const { values } = parseArgs({
+      args: Deno.args,
+      options: {
+        out: { type: "string", default: join(ROOT, "dist", "hit") },
+        "self-extracting": { type: "boolean", default: false },
+        "try-download": { type: "boolean", default: false },
+      },
+    });
     const result = await compile({
       out: resolve(values.out),
       way: values["self-extracting"]

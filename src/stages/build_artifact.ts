@@ -108,7 +108,9 @@ export async function buildArtifact(
     const artifactJson = await makeArtifactJson(store, id, spec, context.sandbox);
     await Deno.mkdir(join(buildDir, "job"));
     await Deno.mkdir(join(buildDir, "_hashdist"));
-    log = await Deno.open(logPath, { write: true, create: true, append: true });
+    // Read back through this handle, never by path: the build can replace the path with a
+    // symlink to a host file, or a FIFO.
+    log = await Deno.open(logPath, { read: true, create: true, append: true });
     await writeReadOnly(join(buildDir, "build.json"), formatStoreJson(spec) + "\n");
     for (const source of sourcesOf(spec)) {
       await context.unpackSource(source.key, join(buildDir, source.target));
@@ -133,10 +135,11 @@ export async function buildArtifact(
       configJson: JSON.stringify(configDocument(context.config)),
       run: runner,
     });
+    const logBytes = await readLog(log);
     log.close();
     log = undefined;
     await finishArtifact(outputDir, {
-      log: await Deno.readFile(logPath),
+      log: logBytes,
       buildJson: formatStoreJson(spec) + "\n",
       artifactJson: formatStoreJson(artifactJson as unknown as Value),
       id,
@@ -146,14 +149,15 @@ export async function buildArtifact(
     if (!keep) await removeTree(buildDir);
     return { status: "built", dir: finalDir, buildDir: keep ? buildDir : undefined };
   } catch (error) {
+    const keep = context.keepBuild !== "never" && !options.isProfile;
+    const tail = keep && log !== undefined ? lastLines(await readLog(log), 20) : [];
     log?.close();
     await removeTree(outputDir);
-    const keep = context.keepBuild !== "never" && !options.isProfile;
     if (!keep) await removeTree(buildDir);
     if (error instanceof HitError || error instanceof Error) {
       throw new BuildFailure(`build "${id}": ${error.message}`, {
         logPath,
-        logTail: keep ? await logTail(logPath, 20) : [],
+        logTail: tail,
         buildDir: keep ? buildDir : undefined,
         cause: error,
       });
@@ -214,10 +218,14 @@ function importsOf(spec: ValueMap, store: string): JobImport[] {
 }
 
 async function writeReadOnly(path: string, text: string | Uint8Array): Promise<void> {
-  if (typeof text === "string") await Deno.writeTextFile(path, text);
-  else await Deno.writeFile(path, text);
-  await Deno.chmod(path, 0o444);
+  const bytes = typeof text === "string" ? new TextEncoder().encode(text) : text;
+  // `createNew` (O_EXCL) never follows a symlink; the mode is set on the new file itself.
+  await Deno.writeFile(path, bytes, { createNew: true, mode: 0o444 });
 }
+
+// The names `hit` writes into a built artifact. Whatever the build left there goes first: it ran
+// sandboxed, but this runs outside as the user, and must not write through the build's symlinks.
+const STORE_FILES = ["build.log.gz", "build.json", "artifact.json", "_id", "id"];
 
 /** Writes the store's own files into a built artifact; `id` last, by rename (§6.3 step 7). */
 async function finishArtifact(
@@ -228,25 +236,34 @@ async function finishArtifact(
   const mode = (await Deno.stat(dir)).mode ?? 0o755;
   await Deno.chmod(dir, mode | 0o200);
   try {
+    for (const name of STORE_FILES) await removeTree(join(dir, name));
     await writeReadOnly(join(dir, "build.log.gz"), gzipSync(files.log));
     await writeReadOnly(join(dir, "build.json"), files.buildJson);
     await writeReadOnly(join(dir, "artifact.json"), files.artifactJson);
-    await Deno.writeTextFile(join(dir, "_id"), files.id + "\n");
-    await Deno.chmod(join(dir, "_id"), 0o644);
+    await Deno.writeTextFile(join(dir, "_id"), files.id + "\n", { createNew: true, mode: 0o644 });
     await Deno.rename(join(dir, "_id"), join(dir, "id"));
   } finally {
     await Deno.chmod(dir, mode);
   }
 }
 
-async function logTail(path: string, count: number): Promise<string[]> {
-  try {
-    const lines = (await Deno.readTextFile(path)).split("\n");
-    if (lines.at(-1) === "") lines.pop();
-    return lines.slice(-count);
-  } catch {
-    return [];
+/** The whole build log, read through the handle the build's output was appended to. */
+async function readLog(log: Deno.FsFile): Promise<Uint8Array> {
+  await log.seek(0, Deno.SeekMode.Start);
+  const chunks: Uint8Array[] = [];
+  const buffer = new Uint8Array(64 * 1024);
+  for (;;) {
+    const read = await log.read(buffer);
+    if (read === null) break;
+    chunks.push(buffer.slice(0, read));
   }
+  return concat(chunks);
+}
+
+function lastLines(bytes: Uint8Array, count: number): string[] {
+  const lines = new TextDecoder().decode(bytes).split("\n");
+  if (lines.at(-1) === "") lines.pop();
+  return lines.slice(-count);
 }
 
 function makeRunner(context: BuildContext, mounts: SandboxMounts, log: Deno.FsFile): ProcessRunner {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { findWorkers, foreignImports } from "../../scripts/compile.ts";
+import { denoErrorSummary, findWorkers, foreignImports } from "../../scripts/compile.ts";
 import { makeTempDir } from "../e2e/_run_cli.ts";
 
 Deno.test("findWorkers() lists the *_worker.ts files of a folder, sorted", async () => {
@@ -35,4 +35,32 @@ Deno.test("foreignImports() finds every import that is not a node: built-in", ()
     "yaml",
   ]);
   assert.deepEqual(foreignImports(`import { join } from "node:path";\n`), []);
+});
+
+Deno.test("denoErrorSummary() puts the error and its new causes on one line", () => {
+  const dns = [
+    "Compile src/main.ts to dist/hit",
+    "Download https://dl.deno.land/release/v2.9.6/denort-x86_64-unknown-linux-gnu.zip",
+    "error: Writing deno compile executable to temporary file 'dist/hit.tmp-1'",
+    "",
+    "Caused by:",
+    "    0: Setting up base binary.",
+    "    1: error sending request for url (https://dl.deno.land/x.zip): dns error: lookup failed",
+    "    2: dns error",
+    "    3: lookup failed",
+    "",
+    "Stack backtrace:",
+    "   0: <unknown>",
+  ].join("\n");
+  assert.equal(
+    denoErrorSummary(dns),
+    "Writing deno compile executable to temporary file 'dist/hit.tmp-1': Setting up base binary: " +
+      "error sending request for url (https://dl.deno.land/x.zip): dns error: lookup failed",
+  );
+  assert.equal(
+    denoErrorSummary(
+      'error: Module not found "file:///p/src/x.ts".\n    at file:///p/src/main.ts:3:20\n',
+    ),
+    `Module not found "file:///p/src/x.ts": at file:///p/src/main.ts:3:20`,
+  );
 });
