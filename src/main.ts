@@ -18,6 +18,11 @@ import { buildUnpackSourcesCommand } from "./cli/build_unpack_sources.ts";
 import { buildWhitelistCommand } from "./cli/build_whitelist.ts";
 import { buildWriteFilesCommand } from "./cli/build_write_files.ts";
 import { initHomeCommand } from "./cli/init_home.ts";
+import { selfCheckCommand } from "./cli/self_check.ts";
+import { whyCommand } from "./cli/why.ts";
+import { graphCommand } from "./cli/graph.ts";
+import { skeletonPypiCommand } from "./cli/skeleton_pypi.ts";
+import { createCompletionsCommand } from "./cli/completions.ts";
 import { selfCommand } from "./self_command.ts";
 
 /** Exit code for a bug in `hit` (an error that is not a `HitError`): EX_SOFTWARE. */
@@ -27,13 +32,18 @@ const COMMANDS: readonly Command[] = [
   buildCommand,
   statusCommand,
   showCommand,
+  whyCommand,
+  graphCommand,
   initHomeCommand,
+  selfCheckCommand,
   fetchCommand,
+  skeletonPypiCommand,
   createLinksCommand,
   buildPostprocessCommand,
   buildWriteFilesCommand,
   buildUnpackSourcesCommand,
   buildWhitelistCommand,
+  createCompletionsCommand(() => COMMANDS),
   createHelpCommand(() => COMMANDS),
   versionCommand,
 ];
@@ -101,7 +111,7 @@ function realContext(): CommandContext {
     env,
     cwd: Deno.cwd(),
     noColor: Deno.noColor,
-    self: () => selfCommand(env),
+    self: () => selfCommand(),
   };
 }
 

@@ -55,17 +55,14 @@ export function selfLayout(
   }
   const main = fileURLToPath(new URL("./main.ts", moduleUrl));
   const root = dirname(dirname(main));
-  return {
-    mode,
-    runtime,
-    main,
-    flagsFile: join(root, "scripts", "run_flags"),
-    readOnly: [runtime, root],
-  };
+  const flagsFile = join(root, "scripts", "run_flags");
+  // Only what `deno run src/main.ts` reads: not the whole checkout (its .git, the user's files).
+  const parts = ["src", "deno.json", "deno.lock", "node_modules"].map((part) => join(root, part));
+  return { mode, runtime, main, flagsFile, readOnly: [runtime, flagsFile, ...parts] };
 }
 
 /** The self command of this process; `env` is the environment `hit` was started with. */
-export function selfCommand(env: Readonly<Record<string, string>>): SelfCommand {
+export function selfCommand(): SelfCommand {
   const layout = selfLayout(currentRunMode(), {
     runtime: Deno.execPath(),
     moduleUrl: import.meta.url,
@@ -74,20 +71,15 @@ export function selfCommand(env: Readonly<Record<string, string>>): SelfCommand 
     return { argv: [layout.runtime], readOnly: layout.readOnly, env: {} };
   }
   const flags = parseRunFlags(Deno.readTextFileSync(layout.flagsFile));
-  // The single file's launcher points DENO_DIR into its own cache folder.
-  const denoDir = env.DENO_DIR ??
-    (env.XDG_CACHE_HOME
-      ? join(env.XDG_CACHE_HOME, "deno")
-      : join(env.HOME ?? "/", ".cache", "deno"));
-  const readOnly = [...layout.readOnly];
-  const extra: Record<string, string> = { DENO_NO_UPDATE_CHECK: "1" };
-  try {
-    Deno.statSync(denoDir);
-    // Read-only is enough: Deno uses its caches when it can and works without writing them.
-    readOnly.push(denoDir);
-    extra.DENO_DIR = denoDir;
-  } catch {
-    // No cache yet: Deno compiles in memory.
-  }
-  return { argv: [layout.runtime, "run", "--quiet", ...flags, layout.main], readOnly, env: extra };
+  // The user's Deno cache is not shown to builds; inside the sandbox /tmp is a private tmpfs,
+  // and Deno compiles in memory what it finds no cache for.
+  const extra: Record<string, string> = {
+    DENO_NO_UPDATE_CHECK: "1",
+    DENO_DIR: "/tmp/hit-deno-dir",
+  };
+  return {
+    argv: [layout.runtime, "run", "--quiet", ...flags, layout.main],
+    readOnly: layout.readOnly,
+    env: extra,
+  };
 }

@@ -20,7 +20,15 @@ Deno.test("selfLayout() from source runs src/main.ts with scripts/run_flags", ()
       runtime: "/opt/deno",
       main: "/p/src/main.ts",
       flagsFile: "/p/scripts/run_flags",
-      readOnly: ["/opt/deno", "/p"],
+      // Not the whole checkout: only what `deno run src/main.ts` reads.
+      readOnly: [
+        "/opt/deno",
+        "/p/scripts/run_flags",
+        "/p/src",
+        "/p/deno.json",
+        "/p/deno.lock",
+        "/p/node_modules",
+      ],
     },
   );
 });
@@ -52,10 +60,14 @@ Deno.test("selfLayout() of a compiled binary is the binary alone", () => {
 Deno.test("selfCommand() from source runs this Deno on src/main.ts with every run flag", async () => {
   const flags = parseRunFlags(await Deno.readTextFile(join(ROOT, "scripts", "run_flags")));
   assert.ok(flags.includes("--unstable-worker-options"));
-  const command = selfCommand({ DENO_DIR: join(ROOT, "no-such-deno-dir") });
+  const command = selfCommand();
   assert.deepEqual(command, {
     argv: [Deno.execPath(), "run", "--quiet", ...flags, join(ROOT, "src", "main.ts")],
-    readOnly: [Deno.execPath(), ROOT],
-    env: { DENO_NO_UPDATE_CHECK: "1" },
+    readOnly: [
+      Deno.execPath(),
+      join(ROOT, "scripts", "run_flags"),
+      ...["src", "deno.json", "deno.lock", "node_modules"].map((part) => join(ROOT, part)),
+    ],
+    env: { DENO_NO_UPDATE_CHECK: "1", DENO_DIR: "/tmp/hit-deno-dir" },
   });
 });
