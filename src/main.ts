@@ -13,7 +13,9 @@ import { versionCommand } from "./cli/version.ts";
 import { createLinksCommand } from "./cli/create_links.ts";
 import { buildPostprocessCommand } from "./cli/build_postprocess.ts";
 import { fetchCommand } from "./cli/fetch.ts";
+import { mirrorCommand } from "./cli/mirror.ts";
 import { buildCommand } from "./cli/build.ts";
+import { logCommand } from "./cli/log.ts";
 import { buildUnpackSourcesCommand } from "./cli/build_unpack_sources.ts";
 import { buildWhitelistCommand } from "./cli/build_whitelist.ts";
 import { buildWriteFilesCommand } from "./cli/build_write_files.ts";
@@ -23,6 +25,10 @@ import { whyCommand } from "./cli/why.ts";
 import { graphCommand } from "./cli/graph.ts";
 import { skeletonPypiCommand } from "./cli/skeleton_pypi.ts";
 import { createCompletionsCommand } from "./cli/completions.ts";
+import { gcCommand } from "./cli/gc.ts";
+import { purgeCommand } from "./cli/purge.ts";
+import { cpCommand, mvCommand, rmCommand } from "./cli/link_commands.ts";
+import { clearSourcesCommand } from "./cli/clearsources.ts";
 import { selfCommand } from "./self_command.ts";
 
 /** Exit code for a bug in `hit` (an error that is not a `HitError`): EX_SOFTWARE. */
@@ -32,12 +38,20 @@ const COMMANDS: readonly Command[] = [
   buildCommand,
   statusCommand,
   showCommand,
+  logCommand,
   whyCommand,
   graphCommand,
   initHomeCommand,
   selfCheckCommand,
+  gcCommand,
+  rmCommand,
+  cpCommand,
+  mvCommand,
+  purgeCommand,
   fetchCommand,
+  mirrorCommand,
   skeletonPypiCommand,
+  clearSourcesCommand,
   createLinksCommand,
   buildPostprocessCommand,
   buildWriteFilesCommand,

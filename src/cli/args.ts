@@ -14,6 +14,8 @@ export interface OptionSpec {
   short?: string;
   /** Placeholder of the option's value (`PATH`); an option without one is a flag. */
   value?: string;
+  /** Whether the option may be given more than once, every value kept (`--mirror A --mirror B`). */
+  repeatable?: boolean;
   /** One line for the help text. */
   description: string;
 }
@@ -24,6 +26,8 @@ export interface ParsedOptions {
   values: Record<string, string | true>;
   /** Positional arguments in order, including those after `--`. */
   positionals: string[];
+  /** Every value of each repeatable option, in order; present only when there are some. */
+  repeated?: Record<string, string[]>;
 }
 
 /**
@@ -50,6 +54,7 @@ export function parseOptions(
   });
   const values: Record<string, string | true> = {};
   const positionals: string[] = [];
+  let repeated: Record<string, string[]> | undefined;
   for (const token of tokens) {
     if (token.kind === "positional") positionals.push(token.value);
     if (token.kind !== "option") continue;
@@ -72,8 +77,9 @@ export function parseOptions(
       throw usageError(command, `option "${token.rawName}" needs a value ${spec.value}`);
     }
     values[spec.name] = token.value;
+    if (spec.repeatable) ((repeated ??= {})[spec.name] ??= []).push(token.value);
   }
-  return { values, positionals };
+  return repeated === undefined ? { values, positionals } : { values, positionals, repeated };
 }
 
 /** A usage error of `command`: exit 2 and a pointer to its help. */

@@ -1,30 +1,40 @@
 /**
- * `hit build`: builds every missing package of a profile into the store, then the profile
- * artifact, and points a link in the current folder at it. Parsing and the progress lines are
- * pure; `run` wires the configuration, the source cache and the sandbox together.
+ * `hit build`: builds every missing package of a profile into the store (independent ones at
+ * once, within one CPU budget), then the profile artifact, and points a link in the current
+ * folder at it. Parsing is pure, progress is `build_progress.ts`; `run` wires the configuration,
+ * the source cache, the sandbox and Ctrl-C together.
  */
 import { basename, resolve } from "node:path";
 import { HitError } from "../errors.ts";
 import { resolveProfile } from "../spec/resolve.ts";
 import { BuildFailure } from "../stages/build_artifact.ts";
-import { type BuildEvent, buildProfile } from "../stages/build_profile.ts";
+import { buildProfile, PackagesFailed } from "../stages/build_profile.ts";
 import { findBwrap, missingBwrapError, type SandboxKind } from "../stages/sandbox.ts";
 import { openSourceStore } from "../stages/source_store.ts";
+import { checkOfflineSources, prefetchCommand } from "../stages/missing_sources.ts";
 import { type OptionSpec, parseOptions, splitOverrides, usageError } from "./args.ts";
+import { chooseProgressMode, ProgressWriter } from "./build_progress.ts";
 import { type Command, commandConfig, type CommandContext } from "./command.ts";
+import { isOffline, SOURCE_OPTIONS, withMirrors } from "./source_options.ts";
 
 /** The parsed command line of `hit build`. */
 export interface BuildArgs {
   profile: string;
   overrides: Record<string, string>;
-  /** `HASHDIST_CPU_COUNT` of each package build. */
+  /** The CPU budget of the run, shared by the packages building at once. */
   jobs: number;
+  /** One package at a time, each with every CPU (HashDist's way). */
+  serial: boolean;
+  /** After a failure, build every package that does not depend on it. */
+  keepGoing: boolean;
   /** The name of the link to the profile artifact (default: the profile's base name). */
   output: string;
   keepBuild: "always" | "never" | "error";
   sandbox?: SandboxKind;
   packages: string[];
   offline: boolean;
+  /** Extra mirrors (`--mirror`), tried before the configured ones. */
+  mirrors: string[];
   verbose: boolean;
   quiet: boolean;
 }
@@ -40,14 +50,21 @@ const OPTIONS: readonly OptionSpec[] = [
     name: "jobs",
     short: "j",
     value: "N",
-    description: "CPUs for each package's make (default: all)",
+    description: "CPUs for the whole build, shared by the packages building at once " +
+      "(default: all)",
   },
+  {
+    name: "keep-going",
+    short: "k",
+    description: "after a failure, build every package that does not depend on it",
+  },
+  { name: "serial", description: "one package at a time, each with all CPUs (as HashDist)" },
   { name: "output", short: "o", value: "NAME", description: "name of the link to the profile" },
   { name: "keep-build", description: "keep build folders of successful builds too" },
   { name: "no-keep-build", description: "remove build folders of failed builds too" },
   { name: "sandbox", value: "KIND", description: `"bwrap" (default) or "none" (unsandboxed)` },
   { name: "package", value: "NAME", description: "build only this package (and no profile)" },
-  { name: "offline", description: "use no network: every source must be cached" },
+  ...SOURCE_OPTIONS,
   { name: "verbose", short: "v", description: "stream the build output" },
   { name: "quiet", short: "q", description: "print only errors and the result" },
 ];
@@ -57,7 +74,7 @@ const OPTIONS: readonly OptionSpec[] = [
  * @throws {HitError} (exit 2) on bad usage.
  */
 export function parseBuildArgs(args: string[], cpus: number): BuildArgs {
-  const { values, positionals } = parseOptions("build", OPTIONS, args);
+  const { values, positionals, repeated } = parseOptions("build", OPTIONS, args);
   const { overrides, others } = splitOverrides("build", positionals);
   if (others.length > 1) throw usageError("build", `unexpected argument "${others[1]}"`);
   const option = values.profile as string | undefined;
@@ -94,51 +111,35 @@ export function parseBuildArgs(args: string[], cpus: number): BuildArgs {
     profile,
     overrides,
     jobs,
+    serial: values.serial === true,
+    keepGoing: values["keep-going"] === true,
     output,
     keepBuild: values["keep-build"] ? "always" : values["no-keep-build"] ? "never" : "error",
     sandbox: sandbox as SandboxKind | undefined,
     packages: values.package === undefined ? [] : [values.package as string],
     offline: values.offline === true,
+    mirrors: repeated?.mirror ?? [],
     verbose: values.verbose === true,
     quiet: values.quiet === true,
   };
-}
-
-/** One plain progress line for a build event, or undefined for events shown otherwise. */
-export function renderBuildEvent(event: BuildEvent, verbose: boolean): string | undefined {
-  switch (event.type) {
-    case "plan":
-      return event.toBuild.length === 0
-        ? undefined
-        : `${event.toBuild.length} to build, ${event.cached.length} already built\n`;
-    case "fetch":
-      return undefined;
-    case "start":
-      return `[${event.name}] building ${event.id}\n`;
-    case "output":
-      return verbose ? `[${event.name}] ${event.line}\n` : undefined;
-    case "done":
-      return `[${event.name}] ${event.status === "built" ? "built" : "already built"} in ${
-        event.seconds.toFixed(1)
-      } s\n`;
-    case "linked":
-      return undefined;
-  }
 }
 
 /** The `build` command. */
 export const buildCommand: Command = {
   name: "build",
   summary: "build the packages of a profile and link the profile",
-  usage: `hit build [PROFILE] [-j N] [-o NAME] [--sandbox bwrap|none] [NAME=VALUE ...]
+  usage: `hit build [PROFILE] [-j N] [-k] [-o NAME] [--sandbox bwrap|none] [NAME=VALUE ...]
 
 Builds every package of the profile that is not in the store yet (from source, in the OS
 sandbox), then the profile artifact, and points the link NAME (default: the profile's file
-name without ".yaml") in the current folder at it.
+name without ".yaml") in the current folder at it. Packages whose build dependencies are built
+build at once; together they never use more than N CPUs (each gets its share as
+HASHDIST_CPU_COUNT). After a failure no new build starts (with -k, every package that does not
+depend on it still builds); Ctrl-C stops every build and leaves only complete artifacts.
 
 examples:
   hit build examples/stack.yaml
-  hit build stack.yaml -j 4 -o mystack`,
+  hit build stack.yaml -j 4 -k -o mystack`,
   options: OPTIONS,
   async run(args: string[], context: CommandContext): Promise<number> {
     const parsed = parseBuildArgs(args, navigator.hardwareConcurrency || 1);
@@ -151,7 +152,16 @@ examples:
         throw new HitError(`build: no package "${name}" in profile "${parsed.profile}"`);
       }
     }
-    const config = await commandConfig(context);
+    // Sources (source_options.ts): --offline or HIT_OFFLINE, --mirror; offline, every missing
+    // source is listed at once before any build starts.
+    const offline = isOffline(parsed.offline, context.env);
+    const config = withMirrors(await commandConfig(context), parsed.mirrors, context.cwd);
+    if (offline) {
+      await checkOfflineSources(resolved, config, {
+        only: parsed.packages,
+        fetchCommand: prefetchCommand(parsed.profile, parsed.overrides),
+      });
+    }
     const sandbox = parsed.sandbox ?? "bwrap";
     const bwrap = sandbox === "bwrap" ? findBwrap() : undefined;
     if (sandbox === "bwrap" && bwrap === undefined) throw missingBwrapError();
@@ -161,12 +171,23 @@ examples:
           "you can\n",
       );
     }
-    const sources = openSourceStore(config, { offline: parsed.offline });
-    const write = (text: string | undefined) =>
-      text !== undefined && !parsed.quiet ? context.stderr.write(text) : Promise.resolve();
-    let pending = Promise.resolve();
+    const sources = openSourceStore(config, { offline });
+    const controller = new AbortController();
+    using _interrupts = listenForInterrupts(controller);
+    let result;
     try {
-      const result = await buildProfile(resolved, sources, {
+      await using progress = new ProgressWriter(context.stderr, {
+        mode: chooseProgressMode({
+          isTerminal: context.stderr.isTerminal,
+          noColor: context.noColor,
+          quiet: parsed.quiet,
+        }),
+        verbose: parsed.verbose,
+        now: () => performance.now(),
+        clock: () => new Date(),
+        size: terminalSize,
+      });
+      result = await buildProfile(resolved, sources, {
         config,
         sandbox,
         bwrap,
@@ -174,34 +195,64 @@ examples:
         unpackSource: (key, target) => sources.unpack(key, target),
         cpuCount: parsed.jobs,
         keepBuild: parsed.keepBuild,
+        signal: controller.signal,
       }, {
         link: parsed.packages.length > 0 ? undefined : resolve(context.cwd, parsed.output),
         only: parsed.packages.length > 0 ? parsed.packages : undefined,
-        onEvent: (event) => {
-          pending = pending.then(() => write(renderBuildEvent(event, parsed.verbose)));
-        },
+        serial: parsed.serial,
+        keepGoing: parsed.keepGoing,
+        onEvent: (event) => progress.event(event),
       });
-      await pending;
-      if (result.link !== undefined) {
-        const verb = result.built.length === 0 ? "Up to date" : "Profile build successful";
-        await context.stdout.write(`${verb}, link at: ${parsed.output}\n`);
-      } else {
-        await context.stdout.write(
-          `built ${result.built.length}, already built ${result.cached.length}\n`,
-        );
-      }
-      return 0;
     } catch (error) {
-      await pending;
-      if (error instanceof BuildFailure) {
-        if (error.logTail.length > 0) {
-          await context.stderr.write(
-            `--- last ${error.logTail.length} lines of ${error.logPath} ---\n` +
-              error.logTail.join("\n") + "\n---\n",
-          );
-        }
-      }
+      if (error instanceof PackagesFailed) await context.stderr.write(renderLogTails(error));
       throw error;
     }
+    if (result.link !== undefined) {
+      const verb = result.built.length === 0 ? "Up to date" : "Profile build successful";
+      await context.stdout.write(`${verb}, link at: ${parsed.output}\n`);
+    } else {
+      await context.stdout.write(
+        `built ${result.built.length}, already built ${result.cached.length}\n`,
+      );
+    }
+    return 0;
   },
 };
+
+/** The last lines of the log of each failed package, for stderr. */
+export function renderLogTails(error: PackagesFailed): string {
+  return error.failures.map(({ name, error }) =>
+    error instanceof BuildFailure && error.logTail.length > 0
+      ? `--- ${name}: last ${error.logTail.length} lines of ${error.logPath} ---\n` +
+        error.logTail.join("\n") + "\n---\n"
+      : ""
+  ).join("");
+}
+
+/**
+ * Turns the first SIGINT or SIGTERM into an abort of `controller` (every build is killed and
+ * cleaned up); a second one exits at once, which leaves the store consistent but build folders
+ * behind. Dispose of it to stop listening.
+ */
+function listenForInterrupts(controller: AbortController): Disposable {
+  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+  const handler = () => {
+    if (controller.signal.aborted) Deno.exit(130);
+    controller.abort();
+  };
+  for (const signal of signals) Deno.addSignalListener(signal, handler);
+  return {
+    [Symbol.dispose]() {
+      for (const signal of signals) Deno.removeSignalListener(signal, handler);
+    },
+  };
+}
+
+/** The terminal's size for the live progress block; 80×24 when it cannot be read. */
+function terminalSize(): { columns: number; rows: number } {
+  try {
+    return Deno.consoleSize();
+  } catch {
+    return { columns: 80, rows: 24 };
+  }
+}

@@ -1,24 +1,39 @@
 /**
  * `hit fetch URL [KEY]`: download an archive into the source cache and print the paste-ready
- * `sources:` entry for a package spec. Parsing and rendering are pure; `run` fetches and prints.
+ * `sources:` entry for a package spec; `hit fetch PROFILE` (a `.yaml`/`.yml` file, or `-p`):
+ * every source of the profile (`fetch_profile.ts`). Parsing and rendering are pure; `run`
+ * fetches and prints.
  */
 import { resolve } from "node:path";
-import { defaultConfigPath, loadConfig } from "../core/config.ts";
 import type { DownloadProgress } from "../core/download.ts";
 import { KeyMismatchError, openSourceCache } from "../core/source_cache.ts";
-import { USAGE_EXIT } from "../errors.ts";
+import { HitError, USAGE_EXIT } from "../errors.ts";
 import { fetchInWorker } from "../stages/fetch_stage.ts";
-import { type OptionSpec, parseOptions, usageError } from "./args.ts";
-import type { Command, CommandContext } from "./command.ts";
+import { DEFAULT_PREFETCH_JOBS } from "../stages/prefetch.ts";
+import { StageCapabilityError } from "../stages/stage_worker.ts";
+import { type OptionSpec, parseOptions, splitOverrides, usageError } from "./args.ts";
+import { type Command, commandConfig, type CommandContext } from "./command.ts";
+import { type ProfileFetchArgs, runFetchProfile } from "./fetch_profile.ts";
+import { formatBytes } from "./format_bytes.ts";
+import { isOffline, SOURCE_OPTIONS, sourceArgs, withMirrors } from "./source_options.ts";
 
-/** The parsed command line of `hit fetch`. */
-export interface FetchArgs {
+export { formatBytes };
+export type { ProfileFetchArgs };
+
+/** The parsed command line of `hit fetch`: one URL, or a profile. */
+export type FetchArgs = UrlFetchArgs | ProfileFetchArgs;
+
+/** The parsed command line of `hit fetch URL [KEY]`. */
+export interface UrlFetchArgs {
+  mode: "url";
   url: string;
   /** The key the download must have. */
   key?: string;
   /** The archive type, instead of guessing it from the extension. */
   type?: string;
   quiet: boolean;
+  offline: boolean;
+  mirrors: string[];
 }
 
 /** The state of a running download, for `renderFetchProgress`. */
@@ -36,16 +51,47 @@ const OPTIONS: readonly OptionSpec[] = [
     value: "TYPE",
     description: `archive type: "tar.gz", "tar.bz2", "tar.xz" or "zip" (default: from the name)`,
   },
+  {
+    name: "profile",
+    short: "p",
+    value: "PATH",
+    description: "fetch every source of this profile (also: a first argument ending in .yaml)",
+  },
+  { name: "dry-run", short: "n", description: "with a profile: list what would be fetched" },
+  {
+    name: "jobs",
+    short: "j",
+    value: "N",
+    description: `with a profile: sources fetched at once (default ${DEFAULT_PREFETCH_JOBS})`,
+  },
   { name: "quiet", short: "q", description: "print no progress" },
+  ...SOURCE_OPTIONS,
 ];
 
 /**
- * Parses the arguments after `hit fetch`: `URL [KEY]`, or `URL --key KEY`.
+ * Parses the arguments after `hit fetch`: `URL [KEY]`, `URL --key KEY`, or `PROFILE
+ * [NAME=VALUE ...]` when `-p` is given or the first argument ends in `.yaml`/`.yml` and
+ * `isFile` says it is a file.
  * @throws {HitError} (exit 2) on bad usage.
  */
-export function parseFetchArgs(args: string[]): FetchArgs {
-  const { values, positionals } = parseOptions("fetch", OPTIONS, args);
-  if (positionals.length === 0) throw usageError("fetch", "missing URL");
+export function parseFetchArgs(
+  args: string[],
+  isFile: (path: string) => boolean = () => false,
+): FetchArgs {
+  const parsed = parseOptions("fetch", OPTIONS, args);
+  const { values, positionals } = parsed;
+  const { offline, mirrors } = sourceArgs(parsed);
+  const option = values.profile as string | undefined;
+  const first = positionals[0];
+  if (option !== undefined || (first !== undefined && /\.ya?ml$/.test(first) && isFile(first))) {
+    return parseProfileArgs(values, positionals, { option, offline, mirrors });
+  }
+  for (const name of ["dry-run", "jobs"]) {
+    if (values[name] !== undefined) {
+      throw usageError("fetch", `"--${name}" needs a profile`, 'give it with "-p PROFILE"');
+    }
+  }
+  if (positionals.length === 0) throw usageError("fetch", "missing URL or profile");
   if (positionals.length > 2) throw usageError("fetch", `unexpected argument "${positionals[2]}"`);
   const [url, positionalKey] = positionals;
   const optionKey = values.key as string | undefined;
@@ -53,10 +99,49 @@ export function parseFetchArgs(args: string[]): FetchArgs {
     throw usageError("fetch", `key given twice: "${positionalKey}" and "${optionKey}"`);
   }
   return {
+    mode: "url",
     url,
     key: optionKey ?? positionalKey,
     type: values.type as string | undefined,
     quiet: values.quiet === true,
+    offline,
+    mirrors,
+  };
+}
+
+function parseProfileArgs(
+  values: Record<string, string | true>,
+  positionals: string[],
+  given: { option?: string; offline: boolean; mirrors: string[] },
+): ProfileFetchArgs {
+  for (const name of ["key", "type"]) {
+    if (values[name] !== undefined) {
+      throw usageError("fetch", `"--${name}" needs a URL, not a profile`);
+    }
+  }
+  const { overrides, others } = splitOverrides("fetch", positionals);
+  if (given.option !== undefined && others.length > 0) {
+    throw usageError("fetch", `profile given twice: "${others[0]}" and "${given.option}"`);
+  }
+  const profile = given.option ?? others[0];
+  const extra = others[given.option === undefined ? 1 : 0];
+  if (extra !== undefined) throw usageError("fetch", `unexpected argument "${extra}"`);
+  let jobs = DEFAULT_PREFETCH_JOBS;
+  if (values.jobs !== undefined) {
+    jobs = Number(values.jobs);
+    if (!Number.isInteger(jobs) || jobs < 1) {
+      throw usageError("fetch", `"-j" needs a whole number, got "${values.jobs}"`);
+    }
+  }
+  return {
+    mode: "profile",
+    profile,
+    overrides,
+    dryRun: values["dry-run"] === true,
+    jobs,
+    quiet: values.quiet === true,
+    offline: given.offline,
+    mirrors: given.mirrors,
   };
 }
 
@@ -90,39 +175,37 @@ export function renderFetchProgress(state: FetchProgressState): string {
   return `fetching ${state.url}  ${done}${rate}`;
 }
 
-/** Bytes as `512 B`, `1.5 KiB`, `12.0 MiB`. */
-export function formatBytes(bytes: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${Math.round(value)} B` : `${value.toFixed(1)} ${units[unit]}`;
-}
-
 const REDRAW_MS = 100;
 
 /** The `fetch` command. */
 export const fetchCommand: Command = {
   name: "fetch",
-  summary: "download an archive into the source cache and print its source key",
-  usage: `hit fetch URL [KEY] [--type TYPE] [--quiet]
-       hit fetch URL --key KEY
+  summary: "download an archive, or every source of a profile, into the source cache",
+  usage: `hit fetch URL [KEY] [--type TYPE] [--quiet] [--offline] [--mirror DIR]
+       hit fetch PROFILE [NAME=VALUE ...] [--dry-run] [-j N] [--offline] [--mirror DIR]
 
 Downloads URL (http, https, file: or a local path) into the source cache and prints the
 "sources:" entry to paste into a package spec. With KEY, the archive must have that key:
 if not, nothing is stored and the exit code is 2.
 
+With a profile (a file ending in .yaml or .yml, or -p PATH), fetches every source of its
+packages (archives, git commits, build-script bundles), N at once, skipping what is cached,
+and prints "N sources, M already cached, X fetched". Failures are listed together at the
+end (exit 1). --offline (or HIT_OFFLINE=1) uses no network: the fetch stage gets no network
+permission; only mirror folders and local files are read.
+
 examples:
   hit fetch https://zlib.net/zlib-1.3.1.tar.gz
-  hit fetch ./fftw-2.1.5.tar.gz tar.gz:7acx7lq4px4lteiwpa7ph2kknjcfddkj`,
+  hit fetch ./fftw-2.1.5.tar.gz tar.gz:7acx7lq4px4lteiwpa7ph2kknjcfddkj
+  hit fetch stack.yaml --dry-run
+  hit fetch stack.yaml -j 8`,
   options: OPTIONS,
   async run(args: string[], context: CommandContext): Promise<number> {
-    const parsed = parseFetchArgs(args);
+    const parsed = parseFetchArgs(args, (path) => isFileSync(resolve(context.cwd, path)));
+    if (parsed.mode === "profile") return await runFetchProfile(parsed, context);
     const url = normaliseFetchUrl(parsed.url, context.cwd);
-    const config = await loadConfig(context.configPath ?? defaultConfigPath(context.env));
+    const offline = isOffline(parsed.offline, context.env);
+    const config = withMirrors(await commandConfig(context), parsed.mirrors, context.cwd);
     const cache = openSourceCache(config, { env: context.env, downloader: fetchInWorker });
     const live = context.stderr.isTerminal && !context.noColor && !parsed.quiet;
     const start = performance.now();
@@ -140,11 +223,23 @@ examples:
       fetched = await cache.fetchUrl(url, {
         key: parsed.key,
         type: parsed.type,
+        offline,
         onProgress: live ? onProgress : undefined,
       });
     } catch (error) {
       // The original exits 2 when the keys differ.
       if (error instanceof KeyMismatchError) error.exitCode = USAGE_EXIT;
+      // Offline, the fetch stage's worker has no net grant: Deno's refusal is the expected end.
+      if (offline && error instanceof StageCapabilityError && error.permission === "net") {
+        throw new HitError(
+          `fetch "${url}": offline, and the fetch stage has no network permission`,
+          {
+            context: [error.message],
+            hint: "fetch it without --offline (and HIT_OFFLINE) where the network is reachable",
+            cause: error,
+          },
+        );
+      }
       throw error;
     } finally {
       await pending;
@@ -158,3 +253,11 @@ examples:
     return 0;
   },
 };
+
+function isFileSync(path: string): boolean {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
+}

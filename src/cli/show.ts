@@ -1,10 +1,11 @@
 /**
- * `hit show`: one package's build script, build spec, import commands, link rules or
- * post-processing commands, or the profile artifact's build spec. Parsing and rendering are
+ * `hit show`: one package's build script, build spec, import commands, link rules,
+ * post-processing commands or dependency tree, or the profile artifact's build spec. Parsing and rendering are
  * pure; `run` resolves the profile and prints.
  */
 import { resolve } from "node:path";
 import { HitError } from "../errors.ts";
+import { dependencyGraph, dependencyTree, renderDependencyTree } from "../spec/dependency_graph.ts";
 import type { ResolvedProfile } from "../spec/resolve.ts";
 import { resolveProfile } from "../spec/resolve.ts";
 import {
@@ -18,7 +19,14 @@ import {
 import type { Command, CommandContext } from "./command.ts";
 
 /** What `hit show` can print. */
-export const SHOW_SUBJECTS = ["script", "buildspec", "imports", "links", "postprocess"] as const;
+export const SHOW_SUBJECTS = [
+  "script",
+  "buildspec",
+  "imports",
+  "links",
+  "postprocess",
+  "deps",
+] as const;
 
 /** One of `SHOW_SUBJECTS`. */
 export type ShowSubject = typeof SHOW_SUBJECTS[number];
@@ -31,7 +39,7 @@ export interface ShowArgs {
   /** The profile file as given (default `default.yaml`, as in the original). */
   profile: string;
   overrides: Record<string, string>;
-  /** Print `imports`, `links` and `postprocess` as one JSON list. */
+  /** Print `imports`, `links` and `postprocess` as one JSON list, `deps` as nested JSON. */
   json: boolean;
 }
 
@@ -48,7 +56,10 @@ const OPTIONS: readonly OptionSpec[] = [
     value: "PATH",
     description: `profile file (default "default.yaml")`,
   },
-  { name: "json", description: "print imports, links and postprocess as one JSON list" },
+  {
+    name: "json",
+    description: "print imports, links and postprocess as one JSON list, deps as nested JSON",
+  },
 ];
 
 const SUBJECT_LIST = SHOW_SUBJECTS.join("|");
@@ -128,6 +139,12 @@ export function renderShow(profile: ResolvedProfile, args: ShowArgs): string {
       return renderList(result.linkRules, args.json);
     case "postprocess":
       return renderList(result.postprocess, args.json);
+    case "deps": {
+      const graph = dependencyGraph(Object.keys(profile.profile.packages), profile.packages);
+      const tree = dependencyTree(graph, args.package);
+      // Not key-sorted: "name" first reads better in nested data.
+      return args.json ? JSON.stringify(tree, null, 2) + "\n" : renderDependencyTree(tree);
+    }
   }
 }
 
@@ -176,7 +193,7 @@ function isFileIn(cwd: string): (path: string) => boolean {
 /** The `show` command. */
 export const showCommand: Command = {
   name: "show",
-  summary: "print a package's build script, build spec, imports, links or post-processing",
+  summary: "print a package's build script, build spec, imports, links, post-processing or deps",
   usage: `hit show SUBJECT PACKAGE [-p PROFILE] [--json] [NAME=VALUE ...]
        hit show buildspec profile [-p PROFILE] [NAME=VALUE ...]
        hit show PROFILE SUBJECT PACKAGE [NAME=VALUE ...]   (the original's order)
@@ -187,12 +204,16 @@ SUBJECT is one of:
   imports      the when_build_dependency commands a dependant runs
   links        the create-links rules the package adds to a profile
   postprocess  the build-postprocess commands run after the build
-imports, links and postprocess print one JSON value per line (a JSON list with --json).
+  deps         the build and run dependency tree: "(run)" marks a run-only dependency,
+               "(see above)" a package whose dependencies are shown earlier
+imports, links and postprocess print one JSON value per line (a JSON list with --json);
+deps prints nested JSON with --json.
 PROFILE defaults to "default.yaml"; NAME=VALUE overrides a profile parameter.
 
 examples:
   hit show script zlib -p stack.yaml
   hit show buildspec profile -p stack.yaml
+  hit show deps dolfin -p stack.yaml
   hit show stack.yaml buildspec zlib debug=true`,
   options: OPTIONS,
   async run(args: string[], context: CommandContext): Promise<number> {

@@ -131,6 +131,21 @@ export function mirrorUrl(mirror: string, packPath: string, cwd?: string): strin
 }
 
 /**
+ * The folder of a mirror on this machine (a plain path or a `file:` URL), taken from `cwd` when
+ * relative; undefined for a network mirror or an unsupported scheme.
+ */
+export function mirrorFolder(mirror: string, cwd?: string): string | undefined {
+  if (/^https?:\/\//i.test(mirror)) return undefined;
+  try {
+    const location = locateSource(mirror);
+    return location.kind === "local" ? resolve(cwd ?? ".", location.path) : undefined;
+  } catch (error) {
+    if (error instanceof HitError) return undefined;
+    throw error;
+  }
+}
+
+/**
  * Downloads `url` into `dest` (created or truncated) while hashing it, retrying network
  * failures with the waits of `options.retryDelays`.
  * @throws {DownloadFailure} when the last attempt failed or the failure is not worth a retry.

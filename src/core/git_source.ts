@@ -4,7 +4,7 @@
  * unpacking makes a work tree with its own `.git`. Runs the `git` program; writes only under
  * the cache's `git/` and `locks/` folders and the unpack target.
  */
-import { join, posix } from "node:path";
+import { basename, join, posix } from "node:path";
 import { HitError } from "../errors.ts";
 import { withLock } from "./locks.ts";
 
@@ -16,6 +16,11 @@ export interface GitCache {
   lockDir: string;
   /** Environment variables `git` may see (PATH, HOME, proxies); everything else is dropped. */
   env: Readonly<Record<string, string | undefined>>;
+  /**
+   * The `git/` folders of read-only mirrors on this machine (bundle folders, shared caches):
+   * searched for a commit before any remote, and never written.
+   */
+  mirrorGitDirs?: readonly string[];
 }
 
 /** What to fetch: a commit of the repository at `url` into the bare repo `repoName`. */
@@ -25,6 +30,11 @@ export interface GitFetchRequest {
   /** `URL` or `URL BRANCH`, as a source's `url` gives it. */
   url: string;
   repoName: string;
+  /**
+   * Whether `url` may be contacted; default true. Without it, the commit must be in a repo of
+   * the cache or of a mirror (offline, or copying out of the cache).
+   */
+  remote?: boolean;
 }
 
 // Variables `git` needs to reach a remote; the rest of the user's environment stays out.
@@ -84,8 +94,30 @@ export async function fetchGit(cache: GitCache, request: GitFetchRequest): Promi
     await withLock(join(cache.lockDir, `git-${request.repoName}.lock`), async () => {
       await ensureBareRepo(cache, request.repoName);
       if (!await hasCommit(cache, repo, request.commit)) {
-        const refs = branch !== undefined ? [branch] : await listRemoteRefs(cache, url);
-        if (refs.length > 0) await runGit(cache, ["--git-dir", repo, "fetch", "-q", url, ...refs]);
+        // A repo on this machine holding the commit saves the network, and is all there is
+        // offline: another repo of the cache, or a mirror's (fetched from, never written).
+        const local = await findLocalCommit(cache, request.commit, request.repoName);
+        if (local !== undefined) {
+          await runGit(cache, [
+            "--git-dir",
+            repo,
+            "fetch",
+            "-q",
+            "--no-write-fetch-head",
+            local,
+            request.commit,
+          ]);
+        } else if (request.remote === false) {
+          throw new HitError(
+            `fetch "${key}": the commit is in no repository of the source cache or its mirrors`,
+            { hint: `fetch it where "${url}" is reachable` },
+          );
+        } else {
+          const refs = branch !== undefined ? [branch] : await listRemoteRefs(cache, url);
+          if (refs.length > 0) {
+            await runGit(cache, ["--git-dir", repo, "fetch", "-q", url, ...refs]);
+          }
+        }
         if (!await hasCommit(cache, repo, request.commit)) {
           throw new HitError(
             `fetch "${key}" from "${url}": the repository did not contain commit`,
@@ -116,6 +148,7 @@ export async function fetchGit(cache: GitCache, request: GitFetchRequest): Promi
       commit: submodule.commit,
       url: resolveSubmoduleUrl(url, submodule.url),
       repoName: `${request.repoName}.${submodule.path.replaceAll("/", ".")}`,
+      remote: request.remote,
     }).catch((error) => {
       if (error instanceof HitError) {
         error.addContext(`while fetching submodule "${submodule.path}"`);
@@ -127,19 +160,86 @@ export async function fetchGit(cache: GitCache, request: GitFetchRequest): Promi
 
 /** The name of the first repo under `git/` (in name order) that holds `commit`, if any. */
 export async function findGitRepo(cache: GitCache, commit: string): Promise<string | undefined> {
+  const found = await findRepoIn(cache, cache.gitDir, commit);
+  return found === undefined ? undefined : basename(found);
+}
+
+/**
+ * The path of a repo of the cache's mirrors (`mirrorGitDirs`, in order) that holds `commit`:
+ * the one named `prefer` first, then the others in name order.
+ */
+export async function findMirrorGitRepo(
+  cache: GitCache,
+  commit: string,
+  prefer?: string,
+): Promise<string | undefined> {
+  for (const dir of cache.mirrorGitDirs ?? []) {
+    const found = await findRepoIn(cache, dir, commit, prefer);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+/**
+ * `request` and the submodule commits it needs, recursively, as `fetchGit` stored them (each
+ * with its repo name and resolved URL). Every commit must be in the cache already.
+ * @throws {HitError} when git fails or a submodule entry is malformed.
+ */
+export async function listGitClosure(
+  cache: GitCache,
+  request: GitFetchRequest,
+): Promise<GitFetchRequest[]> {
+  const found: GitFetchRequest[] = [request];
+  const repo = join(cache.gitDir, request.repoName);
+  const { url } = parseGitUrl(request.url);
+  for (const submodule of await listSubmodules(cache, repo, request.commit)) {
+    found.push(
+      ...await listGitClosure(cache, {
+        commit: submodule.commit,
+        url: resolveSubmoduleUrl(url, submodule.url),
+        repoName: `${request.repoName}.${submodule.path.replaceAll("/", ".")}`,
+      }),
+    );
+  }
+  return found;
+}
+
+// Another repo of the cache, else a mirror's: the path of one that holds `commit`.
+async function findLocalCommit(
+  cache: GitCache,
+  commit: string,
+  repoName: string,
+): Promise<string | undefined> {
+  return await findRepoIn(cache, cache.gitDir, commit, undefined, repoName) ??
+    await findMirrorGitRepo(cache, commit, repoName);
+}
+
+async function findRepoIn(
+  cache: GitCache,
+  gitDir: string,
+  commit: string,
+  prefer?: string,
+  skip?: string,
+): Promise<string | undefined> {
   const names: string[] = [];
   try {
-    for await (const entry of Deno.readDir(cache.gitDir)) {
+    for await (const entry of Deno.readDir(gitDir)) {
       // Dot names are repos still being created (see `ensureBareRepo`).
-      if (entry.isDirectory && !entry.name.startsWith(".")) names.push(entry.name);
+      if (entry.isDirectory && !entry.name.startsWith(".") && entry.name !== skip) {
+        names.push(entry.name);
+      }
     }
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return undefined;
     throw error;
   }
   names.sort();
+  if (prefer !== undefined && names.includes(prefer)) {
+    names.splice(names.indexOf(prefer), 1);
+    names.unshift(prefer);
+  }
   for (const name of names) {
-    if (await hasCommit(cache, join(cache.gitDir, name), commit)) return name;
+    if (await hasCommit(cache, join(gitDir, name), commit)) return join(gitDir, name);
   }
   return undefined;
 }
@@ -287,7 +387,8 @@ async function ensureBareRepo(cache: GitCache, repoName: string): Promise<void> 
   }
 }
 
-async function hasCommit(cache: GitCache, repo: string, commit: string): Promise<boolean> {
+/** Whether the bare repo at `repo` holds `commit` (as a commit object). */
+export async function hasCommit(cache: GitCache, repo: string, commit: string): Promise<boolean> {
   const out = await runGit(
     cache,
     ["--git-dir", repo, "cat-file", "-e", `${commit}^{commit}`],

@@ -4,7 +4,13 @@
  */
 import { dirname } from "node:path";
 
-/** An exclusive lock on a lock file, held until released or disposed. */
+/** Options of `FileLock.acquire`. */
+export interface FileLockOptions {
+  /** Take a shared (read) lock: any number of holders, but none while an exclusive one holds. */
+  shared?: boolean;
+}
+
+/** An exclusive or shared lock on a lock file, held until released or disposed. */
 export class FileLock {
   #file: Deno.FsFile | undefined;
 
@@ -12,12 +18,12 @@ export class FileLock {
     this.#file = file;
   }
 
-  /** Waits for and takes the exclusive lock on `path`, creating the file if needed. */
-  static async acquire(path: string): Promise<FileLock> {
+  /** Waits for and takes the lock on `path` (exclusive by default), creating the file if needed. */
+  static async acquire(path: string, options: FileLockOptions = {}): Promise<FileLock> {
     await Deno.mkdir(dirname(path), { recursive: true });
     const file = await Deno.open(path, { read: true, write: true, create: true });
     try {
-      await file.lock(true);
+      await file.lock(!options.shared);
     } catch (error) {
       file.close();
       throw error;

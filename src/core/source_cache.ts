@@ -17,11 +17,13 @@ import {
   type DownloadProgress,
   downloadToTemp,
   isNetworkSource,
+  mirrorFolder,
   mirrorUrl,
 } from "./download.ts";
 import {
   fetchGit,
   findGitRepo,
+  findMirrorGitRepo,
   type GitCache,
   isLocalGitUrl,
   parseGitUrl,
@@ -78,6 +80,16 @@ export interface FetchUrlOptions {
   /** The key the bytes must have. */
   key?: string;
   onProgress?: (event: DownloadProgress) => void;
+  /** Never use the network: an `http(s)` URL fails (the fetch stage has no net grant). */
+  offline?: boolean;
+}
+
+/** Where a source is on this machine: the cache itself, or a folder mirror. */
+export interface SourcePlace {
+  /** `"cache"`, or the mirror (as configured) holding it. */
+  place: "cache" | { mirror: string };
+  /** The archive or hit-pack file, or the bare repo holding a git commit. */
+  path: string;
 }
 
 /** What `SourceCache.fetchUrl` stored. */
@@ -128,6 +140,8 @@ export class SourceCache {
   #retryDelays?: readonly number[];
   #downloader: Downloader;
   #git: GitCache;
+  /** The mirrors that are folders on this machine, with their paths. */
+  #folders: { mirror: string; dir: string }[];
 
   constructor(root: string, mirrors: readonly string[], options: SourceCacheOptions = {}) {
     this.root = root;
@@ -135,7 +149,16 @@ export class SourceCache {
     this.tempDir = join(root, "tmp");
     this.#retryDelays = options.retryDelays;
     this.#downloader = options.downloader ?? downloadToTemp;
-    this.#git = { gitDir: join(root, "git"), lockDir: join(root, "locks"), env: options.env ?? {} };
+    this.#folders = mirrors.flatMap((mirror) => {
+      const dir = mirrorFolder(mirror);
+      return dir === undefined ? [] : [{ mirror, dir }];
+    });
+    this.#git = {
+      gitDir: join(root, "git"),
+      lockDir: join(root, "locks"),
+      env: options.env ?? {},
+      mirrorGitDirs: this.#folders.map(({ dir }) => join(dir, "git")),
+    };
   }
 
   /**
@@ -158,12 +181,47 @@ export class SourceCache {
     return await exists(this.packPath(key));
   }
 
+  /**
+   * Where the source of `key` is on this machine without any download: the cache, else the
+   * first folder mirror holding it (`packs/`, `files/` or a repo of `git/`). Network mirrors
+   * are not asked.
+   * @throws {HitError} for a malformed key.
+   */
+  async locate(key: string): Promise<SourcePlace | undefined> {
+    const { type, hash } = parseSourceKey(key);
+    if (type === "git") {
+      const name = await findGitRepo(this.#git, hash);
+      if (name !== undefined) return { place: "cache", path: join(this.#git.gitDir, name) };
+      for (const { mirror, dir } of this.#folders) {
+        const repo = await findMirrorGitRepo(
+          { ...this.#git, mirrorGitDirs: [join(dir, "git")] },
+          hash,
+        );
+        if (repo !== undefined) return { place: { mirror }, path: repo };
+      }
+      return undefined;
+    }
+    const path = this.packPath(key);
+    if (await exists(path)) return { place: "cache", path };
+    const inside = path.slice(this.root.length + 1);
+    for (const { mirror, dir } of this.#folders) {
+      if (await exists(join(dir, inside))) return { place: { mirror }, path: join(dir, inside) };
+    }
+    return undefined;
+  }
+
   /** Stores a hit-pack of `entries` as `files/<hash>` (atomically) and returns its key. */
   async putHitPack(entries: PackEntry[]): Promise<string> {
     const bytes = encodeHitPack(entries);
     const key = `files:${b32(sha256(bytes))}`;
+    await this.#putFile(key, bytes);
+    return key;
+  }
+
+  // Writes the hit-pack `bytes` of `key` (already checked) as `files/<hash>`, atomically.
+  async #putFile(key: string, bytes: Uint8Array): Promise<void> {
     const path = this.packPath(key);
-    if (await exists(path)) return key;
+    if (await exists(path)) return;
     const dir = join(this.root, "files");
     await Deno.mkdir(dir, { recursive: true });
     // Same content under the same name: a concurrent writer's rename is harmless.
@@ -176,7 +234,6 @@ export class SourceCache {
       await removeQuietly(temp);
       throw error;
     }
-    return key;
   }
 
   /**
@@ -273,7 +330,13 @@ export class SourceCache {
     try {
       result = await this.#download(url, options.key, options);
     } catch (error) {
-      if (error instanceof DownloadFailure) throw new HitError(`fetch "${url}": ${error.message}`);
+      if (error instanceof DownloadFailure) {
+        throw new HitError(`fetch "${url}": ${error.message}`, {
+          hint: options.offline && isNetworkSource(url)
+            ? "fetch it without --offline (or HIT_OFFLINE) where the network is reachable"
+            : undefined,
+        });
+      }
       throw error;
     }
     try {
@@ -313,12 +376,16 @@ export class SourceCache {
     if (options.offline && !isLocalGitUrl(remote)) {
       // Unpacking searches every repo, so any repo holding the commit will do.
       if (await this.has(key)) return;
-      throw new MissingSourceError(key, `missing source "${key}" (offline)`, {
-        context: [`skipped "${remote}": offline`],
-        hint: `fetch it where "${remote}" is reachable, then copy the source cache's "git/" here`,
-      });
+      if (await this.locate(key) === undefined) {
+        throw new MissingSourceError(key, `missing source "${key}" (offline)`, {
+          context: [`skipped "${remote}": offline`],
+          hint: `fetch it where "${remote}" is reachable ("hit fetch PROFILE"), then bring ` +
+            `it here ("hit mirror export", "hit mirror import")`,
+        });
+      }
     }
-    await fetchGit(this.#git, { commit: hash, url, repoName: options.repoName });
+    const cached = options.offline && !isLocalGitUrl(remote) ? { remote: false } : {};
+    await fetchGit(this.#git, { commit: hash, url, repoName: options.repoName, ...cached });
   }
 
   /**
@@ -340,9 +407,15 @@ export class SourceCache {
     source: { key: string; url?: string },
     options: FetchArchiveOptions & { repoName: string },
   ): Promise<void> {
-    const { type } = parseSourceKey(source.key);
+    const { type, hash } = parseSourceKey(source.key);
     if (type === "files") {
-      if (await this.has(source.key)) return;
+      const found = await this.locate(source.key);
+      if (found?.place === "cache") return;
+      if (found !== undefined) {
+        // A folder mirror's copy: checked like a download before it is kept.
+        const bytes = await Deno.readFile(found.path);
+        if (b32(sha256(bytes)) === hash) return await this.#putFile(source.key, bytes);
+      }
       throw new MissingSourceError(source.key, `missing source "${source.key}"`, {
         hint: "hit-packs cannot be downloaded; they are written when build specs are computed",
       });
@@ -350,6 +423,15 @@ export class SourceCache {
     if (type !== "git") return await this.fetchArchive(source.key, source.url, options);
     if (source.url !== undefined) return await this.fetchGit(source.key, source.url, options);
     if (await this.has(source.key)) return;
+    if (await this.locate(source.key) !== undefined) {
+      // In a folder mirror: copied into the cache's repo like any fetch, with no URL to use.
+      return await fetchGit(this.#git, {
+        commit: hash,
+        url: "",
+        repoName: options.repoName,
+        remote: false,
+      });
+    }
     throw new MissingSourceError(
       source.key,
       `missing source "${source.key}": no url to fetch it from`,

@@ -49,6 +49,8 @@ export interface BuildContext {
   keepBuild: "always" | "never" | "error";
   /** Each line of build output, as it comes (for `-v` and progress). */
   onOutput?: (line: string) => void;
+  /** Aborting it kills the build's processes; the build folder then goes too. */
+  signal?: AbortSignal;
 }
 
 /** What a build did. */
@@ -149,7 +151,7 @@ export async function buildArtifact(
     if (!keep) await removeTree(buildDir);
     return { status: "built", dir: finalDir, buildDir: keep ? buildDir : undefined };
   } catch (error) {
-    const keep = context.keepBuild !== "never" && !options.isProfile;
+    const keep = context.keepBuild !== "never" && !options.isProfile && !context.signal?.aborted;
     const tail = keep && log !== undefined ? lastLines(await readLog(log), 20) : [];
     log?.close();
     await removeTree(outputDir);
@@ -268,6 +270,7 @@ function lastLines(bytes: Uint8Array, count: number): string[] {
 
 function makeRunner(context: BuildContext, mounts: SandboxMounts, log: Deno.FsFile): ProcessRunner {
   return async (request) => {
+    if (context.signal?.aborted) throw new HitError("run job: the build was interrupted");
     const argv = request.kind === "hit" ? [...context.self.argv, ...request.argv] : request.argv;
     const env = request.kind === "hit" ? { ...request.env, ...context.self.env } : request.env;
     const sandboxed = context.sandbox === "bwrap";
@@ -283,7 +286,18 @@ function makeRunner(context: BuildContext, mounts: SandboxMounts, log: Deno.FsFi
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
+      // Its own session and process group: a terminal's Ctrl-C reaches `hit` alone, which then
+      // kills the group (bwrap's `--die-with-parent` takes the sandbox down with it).
+      detached: true,
     }).spawn();
+    const kill = () => {
+      try {
+        Deno.kill(-child.pid, "SIGKILL");
+      } catch {
+        // The group is gone already.
+      }
+    };
+    context.signal?.addEventListener("abort", kill, { once: true });
     const captured: Uint8Array[] = [];
     const pump = async (stream: ReadableStream<Uint8Array>, capture: boolean) => {
       const decoder = new TextDecoder();
@@ -307,7 +321,7 @@ function makeRunner(context: BuildContext, mounts: SandboxMounts, log: Deno.FsFi
       child.status,
       pump(child.stdout, request.captureStdout),
       pump(child.stderr, false),
-    ]);
+    ]).finally(() => context.signal?.removeEventListener("abort", kill));
     return {
       code: status.code,
       stdout: request.captureStdout ? new TextDecoder().decode(concat(captured)) : undefined,

@@ -1,14 +1,16 @@
 /**
- * `hit build` of a whole profile (HASHDIST.md §6.3, §6.4): fetch what is missing, build each
- * missing package in dependency order, build the profile artifact, then point the user's link
- * at it and register the gc root. Reports progress as events; never prints.
+ * `hit build` of a whole profile (HASHDIST.md §6.3, §6.4): fetch what is missing, build the
+ * missing packages (at once where their build dependencies allow, within one CPU budget: see
+ * `scheduler.ts`), build the profile artifact, then point the user's link at it and register
+ * the gc root. Reports progress as events; never prints.
  */
 import { HitError } from "../errors.ts";
 import { artifactDir, artifactState } from "../core/build_store.ts";
 import { linkProfile } from "../core/gc_roots.ts";
 import type { PackEntry } from "../spec/hit_pack.ts";
 import type { PackageResult, ResolvedProfile } from "../spec/resolve.ts";
-import { buildArtifact, type BuildContext } from "./build_artifact.ts";
+import { buildArtifact, type BuildContext, BuildFailure } from "./build_artifact.ts";
+import { createSchedule, runSchedule, type SkipReason } from "./scheduler.ts";
 
 /** The source cache as the build needs it. */
 export interface SourceStore {
@@ -24,9 +26,12 @@ export interface SourceStore {
 export type BuildEvent =
   | { type: "plan"; toBuild: string[]; cached: string[] }
   | { type: "fetch"; name: string; key: string }
-  | { type: "start"; name: string; id: string }
+  | { type: "start"; name: string; id: string; cpus?: number }
   | { type: "output"; name: string; line: string }
   | { type: "done"; name: string; id: string; seconds: number; status: "built" | "cached" }
+  | { type: "failed"; name: string; id: string; seconds: number; error: HitError }
+  | { type: "stopped"; name: string; id: string; seconds: number }
+  | { type: "skipped"; name: string; reason: SkipReason }
   | { type: "linked"; link: string; dir: string; upToDate: boolean };
 
 /** Options of `buildProfile`. */
@@ -35,6 +40,10 @@ export interface BuildProfileOptions {
   link?: string;
   /** Build only these packages (their build dependencies must be built), no profile. */
   only?: string[];
+  /** One package at a time, each with every CPU of `context.cpuCount` (HashDist's way). */
+  serial?: boolean;
+  /** After a failure, build every package that does not depend on it. */
+  keepGoing?: boolean;
   onEvent?: (event: BuildEvent) => void;
 }
 
@@ -46,9 +55,56 @@ export interface BuildProfileResult {
   link?: string;
 }
 
+/** One failed package of a run. */
+export interface PackageFailure {
+  name: string;
+  error: HitError;
+}
+
+/** Packages that failed to build, and those left unbuilt because of them. */
+export class PackagesFailed extends HitError {
+  failures: PackageFailure[];
+  /** Packages not built, with why. */
+  skipped: { name: string; reason: SkipReason }[];
+
+  constructor(failures: PackageFailure[], skipped: { name: string; reason: SkipReason }[]) {
+    const only = failures.length === 1 ? failures[0].error : undefined;
+    const context = only !== undefined
+      ? [...only.context]
+      : failures.map((failure) =>
+        `"${failure.name}": ${failure.error.message}${
+          failure.error instanceof BuildFailure && failure.error.buildDir
+            ? ` (build folder kept: ${failure.error.buildDir})`
+            : ""
+        }`
+      );
+    if (skipped.length > 0) {
+      context.push(
+        `not built because of the failure: ${skipped.map((s) => `"${s.name}"`).join(", ")}`,
+      );
+    }
+    super(
+      only?.message ??
+        `build: ${failures.length} packages failed: ${
+          failures.map((failure) => `"${failure.name}"`).join(", ")
+        }`,
+      {
+        location: only === undefined ? {} : { package: failures[0].name },
+        context,
+        hint: only?.hint ?? `show a package's log with "hit log NAME -p PROFILE"`,
+      },
+    );
+    this.name = "PackagesFailed";
+    this.failures = failures;
+    this.skipped = skipped;
+  }
+}
+
 /**
  * Builds every missing package of `resolved`, then the profile artifact and its link.
- * @throws {BuildFailure} for a failed build; {HitError} for a missing source.
+ * `context.cpuCount` is the CPU budget of the whole run; `context.signal` interrupts it.
+ * @throws {PackagesFailed} when packages fail (after every running build has ended);
+ * {HitError} (exit 130) when interrupted, or for a missing source.
  */
 export async function buildProfile(
   resolved: ResolvedProfile,
@@ -73,6 +129,7 @@ export async function buildProfile(
   for (const pkg of toBuild) {
     await sources.putHitPack(pkg.bundle.entries);
     for (const source of pkg.sources) {
+      if (context.signal?.aborted) throw interrupted([], []);
       emit({ type: "fetch", name: pkg.name, key: source.key });
       try {
         await sources.ensure(source.key, source.url, pkg.name);
@@ -87,22 +144,58 @@ export async function buildProfile(
   }
 
   const built: string[] = [];
-  for (const pkg of toBuild) {
-    emit({ type: "start", name: pkg.name, id: pkg.artifactId });
+  const failures: PackageFailure[] = [];
+  const stopped: string[] = [];
+  const skipped: { name: string; reason: SkipReason }[] = [];
+  const schedule = createSchedule(
+    toBuild.map((pkg) => ({ name: pkg.name, deps: pkg.buildDeps })),
+    { cpus: context.cpuCount, serial: options.serial, keepGoing: options.keepGoing },
+  );
+  // The event of each ended build, emitted once the schedule knows, so that no start is ever
+  // reported after the failure that stopped the run.
+  const ended = new Map<string, BuildEvent>();
+  await runSchedule(schedule, async (name, cpus) => {
+    const pkg = resolved.packages.get(name)!;
+    emit({ type: "start", name, id: pkg.artifactId, cpus });
     const started = performance.now();
-    const outcome = await buildArtifact(pkg.buildSpec, pkg.artifactId, { isProfile: false }, {
-      ...context,
-      onOutput: (line) => emit({ type: "output", name: pkg.name, line }),
-    });
-    (outcome.status === "built" ? built : cached).push(pkg.name);
-    emit({
-      type: "done",
-      name: pkg.name,
-      id: pkg.artifactId,
-      seconds: (performance.now() - started) / 1000,
-      status: outcome.status,
-    });
-  }
+    const seconds = () => (performance.now() - started) / 1000;
+    try {
+      const outcome = await buildArtifact(pkg.buildSpec, pkg.artifactId, { isProfile: false }, {
+        ...context,
+        cpuCount: cpus,
+        onOutput: (line) => emit({ type: "output", name, line }),
+      });
+      (outcome.status === "built" ? built : cached).push(name);
+      const status = outcome.status;
+      ended.set(name, { type: "done", name, id: pkg.artifactId, seconds: seconds(), status });
+      return "built";
+    } catch (error) {
+      if (!(error instanceof HitError)) throw error;
+      if (context.signal?.aborted) {
+        stopped.push(name);
+        ended.set(name, { type: "stopped", name, id: pkg.artifactId, seconds: seconds() });
+      } else {
+        error.location.package ??= name;
+        failures.push({ name, error });
+        ended.set(name, { type: "failed", name, id: pkg.artifactId, seconds: seconds(), error });
+      }
+      return "failed";
+    }
+  }, {
+    signal: context.signal,
+    onFinish: (name) => {
+      const event = ended.get(name);
+      if (event !== undefined) emit(event);
+    },
+    onSkip: (name, reason) => {
+      skipped.push({ name, reason });
+      emit({ type: "skipped", name, reason });
+    },
+  });
+  const order = (a: string, b: string) =>
+    resolved.buildOrder.indexOf(a) - resolved.buildOrder.indexOf(b);
+  if (context.signal?.aborted) throw interrupted(stopped.sort(order), skipped);
+  if (failures.length > 0) throw new PackagesFailed(failures, skipped);
   if (options.only) return { built, cached };
 
   const profileId = resolved.profileArtifactId;
@@ -111,10 +204,16 @@ export async function buildProfile(
   if (!upToDate) {
     emit({ type: "start", name: "profile", id: profileId });
     const started = performance.now();
-    const outcome = await buildArtifact(resolved.profileBuildSpec, profileId, { isProfile: true }, {
-      ...context,
-      onOutput: (line) => emit({ type: "output", name: "profile", line }),
-    });
+    let outcome;
+    try {
+      outcome = await buildArtifact(resolved.profileBuildSpec, profileId, { isProfile: true }, {
+        ...context,
+        onOutput: (line) => emit({ type: "output", name: "profile", line }),
+      });
+    } catch (error) {
+      if (error instanceof HitError && context.signal?.aborted) throw interrupted(["profile"], []);
+      throw error;
+    }
     emit({
       type: "done",
       name: "profile",
@@ -129,4 +228,17 @@ export async function buildProfile(
     emit({ type: "linked", link, dir: profileDir, upToDate });
   }
   return { built, cached, profileDir, link };
+}
+
+/** The error of an interrupted run: what was stopped, and what never started. */
+function interrupted(stopped: string[], skipped: { name: string }[]): HitError {
+  const context: string[] = [];
+  const quote = (names: string[]) => names.map((name) => `"${name}"`).join(", ");
+  if (stopped.length > 0) context.push(`stopped: ${quote(stopped)}`);
+  if (skipped.length > 0) context.push(`not started: ${quote(skipped.map((s) => s.name))}`);
+  return new HitError("build: interrupted", {
+    context,
+    hint: "the store holds only complete artifacts; run the same command again to go on",
+    exitCode: 130,
+  });
 }

@@ -79,3 +79,27 @@ export function bwrapArgs(mounts: SandboxMounts, cwd: string, argv: string[]): s
   args.push("--chdir", cwd, "--", ...argv);
   return args;
 }
+
+/**
+ * Starts `true` in the build sandbox with `bwrap`: undefined when it runs, else why not (user
+ * namespaces may be disabled, or bwrap may lack its setuid bit where it needs one).
+ */
+export async function probeBwrap(bwrap: string): Promise<string | undefined> {
+  let output: Deno.CommandOutput;
+  try {
+    output = await new Deno.Command(bwrap, {
+      args: bwrapArgs({ writable: [], readOnly: [] }, "/", ["true"]),
+      clearEnv: true,
+      env: {},
+      cwd: "/",
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+  } catch (error) {
+    return (error as Error).message;
+  }
+  if (output.success) return undefined;
+  const stderr = new TextDecoder().decode(output.stderr).trim().split("\n")[0];
+  return stderr || `exit code ${output.code}`;
+}

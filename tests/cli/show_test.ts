@@ -1,4 +1,7 @@
 import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { bufferWriter } from "../../src/cli/output.ts";
+import { main } from "../../src/main.ts";
 import { parseShowArgs, renderShow, type ShowArgs } from "../../src/cli/show.ts";
 import { HitError, USAGE_EXIT } from "../../src/errors.ts";
 import type { PackageResult, ResolvedProfile } from "../../src/spec/resolve.ts";
@@ -144,5 +147,100 @@ Deno.test("renderShow() names an unknown package and its profile, with close nam
     assert.ok(error instanceof HitError);
     assert.match(error.hint ?? "", /only in "hit show buildspec profile"/);
     return true;
+  });
+});
+
+Deno.test("parseShowArgs() reads deps PACKAGE with --json", () => {
+  assert.deepEqual(parseShowArgs(["deps", "greet", "-p", "stack.yaml", "--json"]), {
+    subject: "deps",
+    package: "greet",
+    profile: "stack.yaml",
+    overrides: {},
+    json: true,
+  });
+  assert.equal(parseShowArgs(["stack.yaml", "deps", "greet"]).subject, "deps");
+});
+
+function withDeps(name: string, buildDeps: string[], runDeps: string[]): PackageResult {
+  return { ...packageResult(name), buildDeps, runDeps };
+}
+
+const DEPS_PROFILE: ResolvedProfile = {
+  ...PROFILE,
+  profile: { ...PROFILE.profile, packages: { app: {} } },
+  packages: new Map([
+    ["app", withDeps("app", ["lib", "zlib"], ["tool"])],
+    ["lib", withDeps("lib", ["zlib"], [])],
+    ["tool", withDeps("tool", ["lib"], ["lib"])],
+    ["zlib", withDeps("zlib", [], [])],
+  ]),
+};
+
+function showDeps(pkg: string, json = false): string {
+  return renderShow(DEPS_PROFILE, {
+    subject: "deps",
+    package: pkg,
+    profile: "p.yaml",
+    overrides: {},
+    json,
+  });
+}
+
+Deno.test("renderShow() prints deps as a tree, run-only edges and repeated subtrees marked", () => {
+  assert.equal(
+    showDeps("app"),
+    "app\n├── lib\n│   └── zlib\n├── tool (run)\n│   └── lib (see above)\n└── zlib\n",
+  );
+});
+
+Deno.test("renderShow() prints deps as nested JSON with --json, name first", () => {
+  const text = showDeps("tool", true);
+  assert.ok(text.startsWith(`{\n  "name": "tool",\n  "dependencies": [`));
+  assert.deepEqual(JSON.parse(text), {
+    name: "tool",
+    dependencies: [{
+      name: "lib",
+      edge: "both",
+      dependencies: [{ name: "zlib", edge: "build", dependencies: [] }],
+    }],
+  });
+});
+
+Deno.test("renderShow() names an unknown package for deps as for the other subjects", () => {
+  assert.throws(() => showDeps("ap"), (error) => {
+    assert.ok(error instanceof HitError);
+    assert.equal(error.message, `show "ap": no package "ap" in profile "p.yaml"`);
+    assert.equal(error.hint, `did you mean "app"?`);
+    return true;
+  });
+});
+
+const EXAMPLE_STACK = fileURLToPath(new URL("../../examples/stack.yaml", import.meta.url));
+
+async function runHit(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout = bufferWriter();
+  const stderr = bufferWriter();
+  const code = await main(args, {
+    stdout,
+    stderr,
+    env: {},
+    cwd: "/nonexistent",
+    noColor: true,
+    self: () => ({ argv: ["/nonexistent/hit"], readOnly: [], env: {} }),
+  });
+  return { code, stdout: stdout.text(), stderr: stderr.text() };
+}
+
+Deno.test("hit show deps prints the example stack's tree; an unknown package exits 1", async () => {
+  assert.deepEqual(await runHit(["show", "deps", "greet-tools", "-p", EXAMPLE_STACK]), {
+    code: 0,
+    stdout: "greet-tools\n└── greet (run)\n    └── libgreet\n",
+    stderr: "",
+  });
+  assert.deepEqual(await runHit(["show", "deps", "gret", "-p", EXAMPLE_STACK]), {
+    code: 1,
+    stdout: "",
+    stderr: `error: show "gret": no package "gret" in profile "${EXAMPLE_STACK}"\n` +
+      `hint: did you mean "greet"?\n`,
   });
 });

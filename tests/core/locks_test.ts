@@ -35,3 +35,25 @@ Deno.test("FileLock is released when the holding process is killed", async () =>
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("FileLock shared locks coexist, and an exclusive one waits for them", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = join(dir, "c.lock");
+    const first = await FileLock.acquire(path, { shared: true });
+    const second = await FileLock.acquire(path, { shared: true });
+    let exclusive = false;
+    const waiting = FileLock.acquire(path).then((lock) => {
+      exclusive = true;
+      return lock;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal(exclusive, false);
+    first.release();
+    second.release();
+    (await waiting).release();
+    assert.equal(exclusive, true);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

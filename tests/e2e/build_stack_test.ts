@@ -134,16 +134,19 @@ async function run(command: string, args: string[], cwd: string): Promise<CliRes
 /** `name → artifact id` of each `[name] building ID` progress line. */
 function buildingIds(stderr: string): Record<string, string> {
   const ids: Record<string, string> = {};
-  for (const [, name, id] of stderr.matchAll(/^\[(\S+)\] building (\S+)$/gm)) ids[name] = id;
+  for (const [, name, id] of stderr.matchAll(/^\d\d:\d\d:\d\d \[(\S+)\] building (\S+)$/gm)) {
+    ids[name] = id;
+  }
   return ids;
 }
 
 /** Asserts that `stderr` holds only the plan line and progress lines (no warnings). */
 function assertOnlyProgress(stderr: string, plan: string): void {
   const lines = stderr.trimEnd().split("\n");
-  assert.equal(lines[0], plan);
+  assert.match(lines[0], /^\d\d:\d\d:\d\d /);
+  assert.equal(lines[0].slice(9), plan);
   const other = lines.slice(1).filter((line) =>
-    !/^\[\S+\] (building \S+|built in \d+\.\d s)$/.test(line)
+    !/^\d\d:\d\d:\d\d \[\S+\] (building \S+|built in \d+\.\d s)$/.test(line)
   );
   assert.deepEqual(other, [], stderr);
 }

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
 import { denoDir, HIT, makeTempDir, runCli } from "./_run_cli.ts";
+import { mountNamespaceUnavailable, runCliWithoutBwrap } from "./_hide_bwrap.ts";
 import {
   type DriverReport,
   HTTP_TOKEN,
@@ -10,11 +12,10 @@ import {
   runInProbeNetns,
 } from "./_probe_netns.ts";
 
-// The break-out probe: one package whose build tries every way out of the sandbox and writes
-// `name=ok|blocked` per attempt into its artifact. Writes count as `ok` only beside a canary
-// file the test put in the host folder: inside the sandbox a path outside the binds lands on
-// bwrap's own tmpfs, which is harmless and gone afterwards. The test also checks every effect
-// from the host.
+// The break-out probe (fixtures/sandbox_probe.sh): one package whose build tries every way out
+// of the sandbox and writes `name=ok|blocked` per attempt into its artifact. The network probes
+// run inside a network namespace the test makes (_probe_netns.ts), never on the host's. The test
+// also checks every effect from the host.
 const ATTEMPTS: Record<string, string> = {
   http_bash_tcp: "an HTTP GET to 127.0.0.1 with bash /dev/tcp",
   http_perl: "an HTTP GET to 127.0.0.1 with perl",
@@ -37,85 +38,9 @@ const ATTEMPTS: Record<string, string> = {
 const HOME_SECRET = "hit-probe-home-secret";
 const ENV_SECRET = "hit-probe-env-secret";
 
-const DEP_SPEC = `build_stages:
-- name: run
-  handler: bash
-  bash: |
-    mkdir -p "$ARTIFACT"
-    echo dep > "$ARTIFACT/dep.txt"
-`;
-
-const PROBE_SCRIPT = String.raw`results="$ARTIFACT/results.txt"
-mkdir -p "$ARTIFACT"
-: > "$results"
-attempt() {
-  local name=$1
-  shift
-  if "$@" >/dev/null 2>&1; then echo "$name=ok" >> "$results"; else echo "$name=blocked" >> "$results"; fi
-}
-http_bash_tcp() {
-  timeout 5 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
-    printf "GET /token HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n" >&3
-    grep -q {{HTTP_TOKEN}} <&3' _ {{HTTP_PORT}}
-}
-http_perl() {
-  timeout 5 perl -MIO::Socket::INET -e '
-    my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1", PeerPort => $ARGV[0], Timeout => 3)
-      or exit 1;
-    print $s "GET /token HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
-    local $/;
-    my $r = <$s>;
-    exit(defined $r && index($r, $ARGV[1]) >= 0 ? 0 : 1);' {{HTTP_PORT}} {{HTTP_TOKEN}}
-}
-dns_getent() {
-  timeout 5 getent hosts {{DNS_NAME}}
-}
-dns_udp_perl() {
-  timeout 5 perl -MIO::Socket::INET -MIO::Select -e '
-    my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1", PeerPort => 53, Proto => "udp")
-      or exit 1;
-    my $q = pack("n6", 0x1234, 0x0100, 1, 0, 0, 0)
-      . join("", map { chr(length) . $_ } split /\./, $ARGV[0]) . "\0" . pack("n2", 1, 1);
-    $s->send($q) or exit 1;
-    IO::Select->new($s)->can_read(2) or exit 1;
-    defined $s->recv(my $r, 512) or exit 1;
-    exit(length($r) >= 12 ? 0 : 1);' {{DNS_NAME}}
-}
-env_has_secret() {
-  tr '\0' '\n' | grep -q '^HIT_TEST_SECRET='
-}
-proc1_environ() {
-  env_has_secret < /proc/1/environ
-}
-proc_all_environ() {
-  cat /proc/[0-9]*/environ 2>/dev/null | env_has_secret
-}
-write_beside_canary() {
-  test -e "$1/probe-canary" && touch "$1/hit-probe-evil"
-}
-unix_socket() {
-  timeout 5 perl -MIO::Socket::UNIX -e '
-    IO::Socket::UNIX->new(Peer => $ARGV[0]) or exit 1;' {{HOST_SOCKET}}
-}
-store=$(dirname "$(dirname "$ARTIFACT")")
-attempt http_bash_tcp http_bash_tcp
-attempt http_perl http_perl
-attempt dns_getent dns_getent
-attempt dns_udp_perl dns_udp_perl
-attempt read_home_secret grep -q ${HOME_SECRET} {{HOME_SECRET_PATH}}
-attempt env_secret bash -c 'env | grep -q "^HIT_TEST_SECRET="'
-attempt proc1_environ proc1_environ
-attempt proc_all_environ proc_all_environ
-attempt write_dep_artifact touch "$DEP_DIR/hit-probe-evil"
-attempt write_store_root write_beside_canary "$store"
-attempt write_store_name_dir write_beside_canary "$(dirname "$DEP_DIR")"
-attempt write_source_cache write_beside_canary {{SOURCE_CACHE}}
-attempt write_host_tmp write_beside_canary {{HOST_TMP}}
-attempt unix_socket unix_socket
-attempt kill_0_host_pid kill -0 {{HOST_PID}}
-attempt kill_9_host_pid kill -9 {{HOST_PID}}
-exit 0
-`;
+const PROBE_SCRIPT = Deno.readTextFileSync(
+  new URL("./fixtures/sandbox_probe.sh", import.meta.url),
+);
 
 /** What one run of the probe package showed, inside and from the host. */
 interface ProbeRun {
@@ -156,10 +81,14 @@ async function runProbe(dir: string, sandboxArgs: string[]): Promise<ProbeRun> {
   let victimExited = false;
   victim.status.then(() => victimExited = true);
   try {
-    const profile = await writeProbeProfile(dir, {
+    const profile = await writeProfile(dir, {
+      dep: bashPackage('mkdir -p "$ARTIFACT"\necho dep > "$ARTIFACT/dep.txt"'),
+      probe: bashPackage(PROBE_SCRIPT, "dependencies:\n  build: [dep]\n"),
+    }, {
       HTTP_PORT: String(PROBE_HTTP_PORT),
       HTTP_TOKEN,
       DNS_NAME: PROBE_DNS_NAME,
+      HOME_SECRET,
       HOME_SECRET_PATH: secretPath,
       SOURCE_CACHE: sourceCache,
       HOST_TMP: hostTmp,
@@ -195,9 +124,11 @@ async function runProbe(dir: string, sandboxArgs: string[]): Promise<ProbeRun> {
     assert.equal(report.error, undefined, "the probe namespace could not be set up");
     assert.equal(report.command?.code, 0, report.command?.stderr);
 
-    const probeDirs = [...Deno.readDirSync(join(store, "probe"))];
-    assert.equal(probeDirs.length, 1);
-    const probeDir = join(store, "probe", probeDirs[0].name);
+    // A child killed by the probe settles its status once Deno has reaped it.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([victim.status, new Promise((resolve) => timer = setTimeout(resolve, 200))]);
+    clearTimeout(timer);
+    const probeDir = onlyArtifact(store, "probe");
     const results = new Map<string, string>();
     for (const line of (await Deno.readTextFile(join(probeDir, "results.txt"))).split("\n")) {
       const [name, outcome] = line.split("=");
@@ -224,23 +155,38 @@ async function runProbe(dir: string, sandboxArgs: string[]): Promise<ProbeRun> {
   }
 }
 
-async function writeProbeProfile(dir: string, params: Record<string, string>): Promise<string> {
+/** A package spec with one bash stage running `script`, and `extra` YAML before it. */
+function bashPackage(script: string, extra = ""): string {
+  const body = script.trimEnd().split("\n").map((line) => `    ${line}`).join("\n");
+  return `${extra}build_stages:\n- name: run\n  handler: bash\n  bash: |\n${body}\n`;
+}
+
+/** Writes `packages` (name → spec text) and a profile of them with `params`; its path. */
+async function writeProfile(
+  dir: string,
+  packages: Record<string, string>,
+  params: Record<string, string> = {},
+): Promise<string> {
   await Deno.mkdir(join(dir, "pkgs"), { recursive: true });
-  await Deno.writeTextFile(join(dir, "pkgs", "dep.yaml"), DEP_SPEC);
-  await Deno.writeTextFile(
-    join(dir, "pkgs", "probe.yaml"),
-    `dependencies:\n  build: [dep]\nbuild_stages:\n- name: run\n  handler: bash\n  bash: |\n${
-      PROBE_SCRIPT.trimEnd().split("\n").map((line) => `    ${line}`).join("\n")
-    }\n`,
-  );
-  const profile = join(dir, "probe.yaml");
-  const lines = Object.entries(params).map(([key, value]) => `  ${key}: ${JSON.stringify(value)}`);
+  for (const [name, spec] of Object.entries(packages)) {
+    await Deno.writeTextFile(join(dir, "pkgs", `${name}.yaml`), spec);
+  }
+  const profile = join(dir, "profile.yaml");
+  const lines = Object.entries({ BASH: "/bin/bash", PATH: "/usr/bin:/bin", ...params })
+    .map(([key, value]) => `  ${key}: ${JSON.stringify(value)}\n`);
+  const names = Object.keys(packages).map((name) => `  ${name}:\n`);
   await Deno.writeTextFile(
     profile,
-    `parameters:\n  BASH: /bin/bash\n  PATH: /usr/bin:/bin\n${lines.join("\n")}\n` +
-      `package_dirs: [pkgs]\npackages:\n  dep:\n  probe:\n`,
+    `parameters:\n${lines.join("")}package_dirs: [pkgs]\npackages:\n${names.join("")}`,
   );
   return profile;
+}
+
+/** The folder of the one artifact of package `name` in `store`. */
+function onlyArtifact(store: string, name: string): string {
+  const dirs = [...Deno.readDirSync(join(store, name))].filter((entry) => entry.isDirectory);
+  assert.equal(dirs.length, 1, `artifacts of "${name}"`);
+  return join(store, name, dirs[0].name);
 }
 
 /** Every entry below `root`, keyed by relative path: type, mode, and size and mtime of files. */
@@ -310,11 +256,9 @@ Deno.test({
     assert.ok(run.report.dnsAnswered, "the DNS responder does not answer outside the sandbox");
     for (const [name, description] of Object.entries(ATTEMPTS)) {
       await t.step(`the build cannot succeed at ${description}`, () => {
-        assert.equal(
-          run.results.get(name),
-          "blocked",
-          `escape: ${description} (${name}) succeeded inside the sandbox`,
-        );
+        const outcome = run.results.get(name);
+        assert.ok(outcome !== undefined, `the probe recorded nothing for ${name}`);
+        assert.equal(outcome, "blocked", `escape: ${description} (${name}) succeeded`);
       });
     }
     await t.step("nothing reached the host's servers, socket or process", () => {
@@ -354,5 +298,127 @@ Deno.test({
     assert.ok(run.unixConnections > 0);
     assert.ok(!run.hostProcessAlive);
     assert.match(run.artifactJson, /"sandbox" : "none"/);
+  },
+});
+
+// The store's own files are written after the sandbox is gone, by `hit` as the user: a symlink
+// the build left in their place must not lead that write, or the read of the log, to a host file.
+Deno.test("hit build writes no host file through symlinks a build leaves, and reads none into its log", async () => {
+  await using dir = await makeTempDir();
+  const targets = join(dir.path, "targets");
+  await Deno.mkdir(targets);
+  const names = ["build.log.gz", "build.json", "artifact.json", "_id", "id"];
+  for (const name of names) await Deno.writeTextFile(join(targets, name), "original\n");
+  const secret = join(dir.path, "secret.txt");
+  await Deno.writeTextFile(secret, `${HOME_SECRET}\n`);
+  const plant = 'mkdir -p "$ARTIFACT"\n' +
+    `for name in ${names.join(" ")}; do ln -s "{{TARGETS}}/$name" "$ARTIFACT/$name"; done\n` +
+    "rm -f _hashdist/build.log\nln -s {{SECRET}} _hashdist/build.log\necho planted\n";
+  const profile = await writeProfile(dir.path, {
+    planted: bashPackage(plant),
+    failing: bashPackage(plant + "exit 3"),
+  }, { TARGETS: targets, SECRET: secret });
+
+  const built = await runCli(["build", profile, "--package", "planted"], { cwd: dir.path });
+  assert.equal(built.code, 0, built.stderr);
+  const failed = await runCli(["build", profile, "--package", "failing"], { cwd: dir.path });
+  assert.equal(failed.code, 1);
+  // The tail of the log, when shown, is the build's own output.
+  if (failed.stderr.includes("--- last ")) assert.match(failed.stderr, /^planted$/m);
+  assert.doesNotMatch(failed.stderr, new RegExp(HOME_SECRET), "a host file was shown as the log");
+
+  for (const name of names) {
+    const path = join(targets, name);
+    assert.equal(await Deno.readTextFile(path), "original\n", `${path} was written`);
+    assert.equal((await Deno.stat(path)).mode! & 0o777, 0o644, `${path} was chmodded`);
+  }
+  const artifact = onlyArtifact(join(dir.path, ".home", ".hit", "bld"), "planted");
+  for (const name of ["build.log.gz", "build.json", "artifact.json", "id"]) {
+    assert.ok((await Deno.lstat(join(artifact, name))).isFile, `${name} is not a regular file`);
+  }
+  const log = new TextDecoder().decode(
+    gunzipSync(await Deno.readFile(join(artifact, "build.log.gz"))),
+  );
+  assert.match(log, /^planted$/m);
+  assert.doesNotMatch(log, new RegExp(HOME_SECRET), "a host file was stored as the log");
+});
+
+// `alpha` links its whole `share` folder into the profile (`dirs: true`), so the profile's
+// `share` is a symlink into alpha's artifact; `beta`'s link rule then writes below it.
+const LINK_PACKAGES = {
+  alpha: bashPackage(
+    'mkdir -p "$ARTIFACT/share/alpha"\necho alpha > "$ARTIFACT/share/alpha/a.txt"',
+    "profile_links:\n- link: share\n  dirs: true\n",
+  ),
+  beta: bashPackage(
+    'mkdir -p "$ARTIFACT/share"\necho beta > "$ARTIFACT/share/b.txt"',
+    'profile_links:\n- link: "*/**/*"\n',
+  ),
+};
+
+Deno.test("hit build: the profile's link job cannot modify a package artifact", async () => {
+  await using dir = await makeTempDir();
+  const profile = await writeProfile(dir.path, LINK_PACKAGES);
+  const store = join(dir.path, ".home", ".hit", "bld");
+  const packages = await runCli(["build", profile, "--package", "alpha"], { cwd: dir.path });
+  assert.equal(packages.code, 0, packages.stderr);
+  const alpha = onlyArtifact(store, "alpha");
+  const before = await snapshot(alpha);
+
+  const result = await runCli(["build", profile], { cwd: dir.path });
+  assert.equal(result.code, 1, result.stderr);
+  assert.match(
+    result.stderr,
+    /error: build "profile\/[a-z2-7]{32}": run job: hit \["create-links"/,
+  );
+  assert.deepEqual(await snapshot(alpha), before, "the link job changed alpha's artifact");
+});
+
+Deno.test("hit build --sandbox=none lets the link job write into a package artifact", async () => {
+  await using dir = await makeTempDir();
+  const profile = await writeProfile(dir.path, LINK_PACKAGES);
+  const result = await runCli(["build", profile, "--sandbox=none"], { cwd: dir.path });
+  assert.equal(result.code, 0, result.stderr);
+  const alpha = onlyArtifact(join(dir.path, ".home", ".hit", "bld"), "alpha");
+  assert.ok((await Deno.lstat(join(alpha, "share", "b.txt"))).isSymlink);
+});
+
+Deno.test("hit build --sandbox=none warns on stderr and records the sandbox in artifact.json", async () => {
+  await using dir = await makeTempDir();
+  const profile = await writeProfile(dir.path, {
+    plain: bashPackage('mkdir -p "$ARTIFACT"\necho plain > "$ARTIFACT/plain.txt"'),
+  });
+  const result = await runCli(["build", profile, "--sandbox=none"], { cwd: dir.path });
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stdout, "Profile build successful, link at: profile\n");
+  assert.match(
+    result.stderr,
+    /^warning: building WITHOUT a sandbox: builds can reach the network and write anywhere you can\n/,
+  );
+  const store = join(dir.path, ".home", ".hit", "bld");
+  for (const name of ["plain", "profile"]) {
+    const json = await Deno.readTextFile(join(onlyArtifact(store, name), "artifact.json"));
+    assert.match(json, /"sandbox" : "none"/, `artifact.json of ${name}`);
+  }
+});
+
+Deno.test({
+  name: "hit build without bubblewrap stops and says how to install it",
+  ignore: mountNamespaceUnavailable() !== undefined,
+  async fn() {
+    await using dir = await makeTempDir();
+    const profile = await writeProfile(dir.path, {
+      plain: bashPackage('mkdir -p "$ARTIFACT"'),
+    });
+    const result = await runCliWithoutBwrap(["build", profile], { cwd: dir.path });
+    assert.deepEqual(result, {
+      code: 1,
+      stdout: "",
+      stderr: "error: sandbox builds: bubblewrap (bwrap) is not installed\n" +
+        "hint: install it (Debian/Ubuntu: apt-get install bubblewrap; RHEL/Fedora: dnf install " +
+        "bubblewrap), or build unsandboxed with --sandbox=none\n",
+    });
+    const store = join(dir.path, ".home", ".hit", "bld");
+    assert.deepEqual([...Deno.readDirSync(store)].filter((e) => !e.name.startsWith(".")), []);
   },
 });

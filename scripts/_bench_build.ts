@@ -1,0 +1,215 @@
+/**
+ * The `build` benchmark suite: builds the real stack of `../shared/sources/` (corpus specs on
+ * debian.yaml, as in `tests/e2e/build_stack_test.ts`, plus ncurses and readline) from a warm
+ * source cache twice in the same run: one package at a time with each package's `make` using
+ * every core (`hit build --serial`, what HashDist did), then with the scheduler. Prints both wall
+ * times, their ratio, and this machine's lower bound: the larger of the critical path (package
+ * build times of the first run along the longest dependency chain, the profile artifact last)
+ * and the first run's CPU seconds over the cores. Works in a temporary folder, removed at the end.
+ */
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { resolveProfile } from "../src/spec/resolve.ts";
+
+const PROJECT = dirname(dirname(fileURLToPath(import.meta.url)));
+const SHARED = join(PROJECT, "..", "shared");
+const HIT = join(PROJECT, "scripts", "hit");
+const TARGET_RATIO = 1.15;
+
+/** The tarball of each package, and its key (`../shared/sources/README.md`). */
+const SOURCES: Record<string, { file: string; key: string }> = {
+  patchelf: { file: "patchelf-0.14.3.tar.gz", key: "tar.gz:4vdkrihefipzeggyqt4gmnwvnvfvyszz" },
+  zlib: { file: "zlib_1.2.13.dfsg.orig.tar.bz2", key: "tar.bz2:oh7lpfd6hqao6es7qo3zutsstppdcfy6" },
+  png: { file: "libpng1.6_1.6.39.orig.tar.gz", key: "tar.gz:uahj2lzpmzaynzbafw4ste4x7bi25jy3" },
+  bzip2: { file: "bzip2_1.0.8.orig.tar.gz", key: "tar.gz:vnnagf3o4ednh4h2sdrydwshrxnoibmr" },
+  xz: { file: "xz-utils_5.4.1.orig.tar.xz", key: "tar.xz:lwmcpkqyowzbykeppcdexmtnezilinxk" },
+  libogg: { file: "libogg_1.3.5.orig.tar.xz", key: "tar.xz:ytmrxy3pzdsu32xhk5jedyb7iii6webk" },
+  libvorbis: {
+    file: "libvorbis_1.3.7.orig.tar.gz",
+    key: "tar.gz:b2mcicnjyp6if3qg4cbalmjvlzogvjgd",
+  },
+  libyaml: { file: "libyaml_0.2.5.orig.tar.gz", key: "tar.gz:7isa3pzgfpqfh44jqadnkawvcsjwzamo" },
+  fftw2: { file: "fftw_2.1.5.orig.tar.gz", key: "tar.gz:7acx7lq4px4lteiwpa7ph2kknjcfddkj" },
+  ncurses: { file: "ncurses_6.4.orig.tar.gz", key: "tar.gz:neysqpm2zb6fa47tbnrjbrghl4qwgk5u" },
+  readline: { file: "readline_8.2.orig.tar.gz", key: "tar.gz:h7vxc4prnkco5awkdcrw26434ee2klae" },
+};
+
+// Debian's libyaml 0.2.5 tarball has no configure script: build it with the CMake handler, as
+// tests/e2e/build_stack_test.ts does.
+const LIBYAML_SPEC = `extends: [cmake_package]
+
+build_stages:
+- name: configure
+  extra: ['-DBUILD_SHARED_LIBS=ON']
+
+when_build_dependency:
+- prepend_path: PKG_CONFIG_PATH
+  value: '\${ARTIFACT}/lib/pkgconfig'
+`;
+
+/** debian.yaml, the bench's spec folder first, host MPI and CMake, and the source overrides. */
+function stackProfile(): string {
+  const packages = Object.entries(SOURCES).map(([name, { file, key }]) =>
+    `  ${name}:\n    sources:\n    - key: ${key}\n      url: file:${
+      join(SHARED, "sources", file)
+    }\n`
+  );
+  return `extends:
+- file: ${join(SHARED, "corpus", "hashstack", "debian.yaml")}
+package_dirs:
+- specs
+packages:
+  mpi:
+    use: host-mpi
+  cmake:
+    use: host-cmake
+${packages.join("")}`;
+}
+
+/** A configuration with its own store and build folders and the shared source cache. */
+function config(sourceCache: string): string {
+  return `build_stores:\n- dir: ./bld\nbuild_temp: ./tmp\nsource_caches:\n- dir: ${sourceCache}\n` +
+    `cache: ./cache\ngc_roots: ./gcroots\n`;
+}
+
+/** What one `hit build` took: wall and CPU seconds, and each package's build time. */
+interface BuildRun {
+  wall: number;
+  cpu: number;
+  packages: Map<string, number>;
+}
+
+/** Runs the suite and prints one line per measurement. */
+export async function benchBuild(): Promise<void> {
+  const cores = navigator.hardwareConcurrency || 1;
+  const root = await Deno.makeTempDir({ prefix: "hit-bench-build-" });
+  try {
+    await Deno.mkdir(join(root, "specs"));
+    await Deno.writeTextFile(join(root, "specs", "libyaml.yaml"), LIBYAML_SPEC);
+    await Deno.writeTextFile(join(root, "stack.yaml"), stackProfile());
+    const homes = { serial: join(root, "serial"), scheduled: join(root, "scheduled") };
+    for (const home of Object.values(homes)) {
+      await Deno.mkdir(home);
+      await Deno.writeTextFile(join(home, "config.yaml"), config(join(root, "src")));
+    }
+    for (const { file, key } of Object.values(SOURCES)) {
+      const url = `file:${join(SHARED, "sources", file)}`;
+      await runHit(["fetch", "--quiet", url, key], root, homes.serial);
+    }
+    const jobs = ["-j", String(cores)];
+    const serial = await timeBuild([...jobs, "--serial", "-o", "serial"], root, homes.serial);
+    const scheduled = await timeBuild([...jobs, "-o", "scheduled"], root, homes.scheduled);
+    const resolved = resolveProfile(join(root, "stack.yaml"));
+    const deps = new Map([...resolved.packages].map(([name, pkg]) => [name, pkg.buildDeps]));
+    deps.set("profile", [...resolved.packages.keys()]);
+    const path = criticalPath(deps, serial.packages);
+    const cpuBound = serial.cpu / cores;
+    const bound = Math.max(path.seconds, cpuBound);
+    const ratio = scheduled.wall / bound;
+    console.log(
+      `build serial (one package at a time, make -j ${cores}, as HashDist): ` +
+        `${s(serial.wall)} wall, ${s(serial.cpu)} CPU`,
+    );
+    console.log(
+      `build scheduled (-j ${cores}): ${s(scheduled.wall)} wall, ${s(scheduled.cpu)} CPU; ` +
+        `serial/scheduled ${(serial.wall / scheduled.wall).toFixed(2)}x`,
+    );
+    console.log(
+      `build lower bound: ${s(bound)} = max(critical path ${s(path.seconds)} ` +
+        `[${path.chain.join(" > ")}], CPU ${s(serial.cpu)} / ${cores} cores = ${s(cpuBound)}); ` +
+        `scheduled/bound ${ratio.toFixed(2)}x (target ${TARGET_RATIO}x: ` +
+        `${ratio <= TARGET_RATIO ? "met" : "missed"})`,
+    );
+  } finally {
+    await removeTree(root);
+  }
+}
+
+/** Builds the stack with `args` into the store of `home`; times it. */
+async function timeBuild(args: string[], cwd: string, home: string): Promise<BuildRun> {
+  const start = performance.now();
+  const { stderr, cpu } = await runHit(["build", "stack.yaml", ...args], cwd, home);
+  const wall = (performance.now() - start) / 1000;
+  const packages = new Map<string, number>();
+  for (const [, name, seconds] of stderr.matchAll(/\[(\S+)\] built in (\d+\.\d) s$/gm)) {
+    packages.set(name, Number(seconds));
+  }
+  return { wall, cpu, packages };
+}
+
+/**
+ * Runs `hit ARGS` under bash, whose `times` then gives the CPU seconds of `hit` and every
+ * process it waited for (the builds, through bwrap).
+ * @throws {Error} when `hit` fails.
+ */
+async function runHit(
+  args: string[],
+  cwd: string,
+  home: string,
+): Promise<{ stderr: string; cpu: number }> {
+  const output = await new Deno.Command("bash", {
+    args: ["-c", '"$@"; status=$?; times >&2; exit $status', "bash", HIT, ...args],
+    cwd,
+    clearEnv: true,
+    env: {
+      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+      HOME: home,
+      HIT_HOME: home,
+      DENO_DIR: denoDir(),
+      NO_COLOR: "1",
+    },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stderr = new TextDecoder().decode(output.stderr);
+  if (output.code !== 0) throw new Error(`hit ${args.join(" ")} failed:\n${stderr}`);
+  // The last line of `times` is the children's user and system time: `1m2.345s 0m6.789s`.
+  const children = stderr.trimEnd().split("\n").at(-1)!;
+  const cpu = [...children.matchAll(/(\d+)m([\d.]+)s/g)]
+    .reduce((sum, [, minutes, seconds]) => sum + Number(minutes) * 60 + Number(seconds), 0);
+  return { stderr, cpu };
+}
+
+/** The longest chain of build times through `deps` (packages missing from `times` take 0 s). */
+function criticalPath(
+  deps: Map<string, readonly string[]>,
+  times: Map<string, number>,
+): { seconds: number; chain: string[] } {
+  const memo = new Map<string, { seconds: number; chain: string[] }>();
+  const longest = (name: string): { seconds: number; chain: string[] } => {
+    const known = memo.get(name);
+    if (known !== undefined) return known;
+    let best = { seconds: 0, chain: [] as string[] };
+    for (const dep of deps.get(name) ?? []) {
+      const path = longest(dep);
+      if (path.seconds > best.seconds) best = path;
+    }
+    const own = times.get(name) ?? 0;
+    const result = {
+      seconds: best.seconds + own,
+      chain: own > 0 ? [...best.chain, name] : best.chain,
+    };
+    memo.set(name, result);
+    return result;
+  };
+  return longest("profile");
+}
+
+function denoDir(): string {
+  const explicit = Deno.env.get("DENO_DIR");
+  if (explicit) return explicit;
+  const cache = Deno.env.get("XDG_CACHE_HOME") ||
+    join(Deno.env.get("HOME") ?? "/root", ".cache");
+  return join(cache, "deno");
+}
+
+/** Removes `path`; the store's artifacts are write-protected, so it makes them writable first. */
+async function removeTree(path: string): Promise<void> {
+  await new Deno.Command("chmod", { args: ["-R", "u+w", path] }).output();
+  await Deno.remove(path, { recursive: true });
+}
+
+function s(seconds: number): string {
+  return `${seconds.toFixed(1)} s`;
+}

@@ -1,0 +1,172 @@
+/**
+ * `hit gc`: remove every artifact no gc root keeps alive, and stale gc roots (HASHDIST.md
+ * §6.5); `hit gc --list` prints the profile links the gc roots point to. Parsing and rendering
+ * are pure; `run` takes the gc lock, collects and prints as it goes.
+ */
+import {
+  collectGarbage,
+  type GcEvent,
+  type GcPolicy,
+  type GcResult,
+  holdGcLock,
+} from "../core/gc.ts";
+import { readGcRoots } from "../core/gc_roots.ts";
+import { type OptionSpec, parseOptions, usageError } from "./args.ts";
+import { type Command, commandConfig, type CommandContext } from "./command.ts";
+import { formatBytes } from "./format_bytes.ts";
+
+/** The parsed command line of `hit gc`. */
+export interface GcArgs {
+  /** `--list`: print the gc roots' links instead of collecting. */
+  list: boolean;
+  dryRun: boolean;
+  policy: GcPolicy;
+  json: boolean;
+}
+
+const OPTIONS: readonly OptionSpec[] = [
+  { name: "dry-run", short: "n", description: "print what would be removed; remove nothing" },
+  {
+    name: "keep-build-deps",
+    description: "also keep build-only dependencies (the original's rule)",
+  },
+  { name: "json", description: "print the result as JSON" },
+  { name: "list", description: "print the profile link of each gc root, and collect nothing" },
+];
+
+/**
+ * Parses the arguments after `hit gc`.
+ * @throws {HitError} (exit 2) on bad usage.
+ */
+export function parseGcArgs(args: string[]): GcArgs {
+  const { values, positionals } = parseOptions("gc", OPTIONS, args);
+  if (positionals.length > 0) throw usageError("gc", `unexpected argument "${positionals[0]}"`);
+  const list = values.list === true;
+  for (const option of ["dry-run", "keep-build-deps"]) {
+    if (list && values[option] === true) {
+      throw usageError("gc", `options "--list" and "--${option}" conflict`);
+    }
+  }
+  return {
+    list,
+    dryRun: values["dry-run"] === true,
+    policy: values["keep-build-deps"] === true ? "build" : "run",
+    json: values.json === true,
+  };
+}
+
+/** Text for one collection event: a line for stdout, or a warning for stderr. */
+export function renderGcEvent(
+  event: GcEvent,
+  dryRun: boolean,
+): { stdout?: string; stderr?: string } {
+  const verb = dryRun ? "would remove" : "removed";
+  switch (event.type) {
+    case "stale-root":
+      return { stdout: `${verb} gc root of "${event.link}": it leads to no artifact\n` };
+    case "removed":
+      return { stdout: `${verb} ${event.id} (${formatBytes(event.bytes)})\n` };
+    case "not-a-root":
+      return { stderr: `warning: skipped "${event.entry}": a gc root must be a symlink\n` };
+    case "incomplete":
+      return {
+        stderr: `warning: skipped "${event.dir}": no "id" file (an interrupted build?); ` +
+          `remove it with "hit purge ${event.folder}"\n`,
+      };
+    case "changed":
+      return { stderr: `warning: skipped "${event.dir}": it changed while hit gc ran\n` };
+  }
+}
+
+/** The closing line of a collection: how many artifacts went, how much space, how many stay. */
+export function renderGcSummary(result: GcResult, dryRun: boolean): string {
+  const count = result.removed.length;
+  return `${dryRun ? "would remove" : "removed"} ${count} ${
+    count === 1 ? "artifact" : "artifacts"
+  } (${formatBytes(result.bytes)}), ${dryRun ? "would keep" : "kept"} ${result.kept}\n`;
+}
+
+/** The JSON document of `hit gc --json`. */
+export function renderGcJson(result: GcResult, args: GcArgs): string {
+  return JSON.stringify(
+    {
+      dry_run: args.dryRun,
+      policy: args.policy,
+      stale_roots: result.staleRoots,
+      removed: result.removed,
+      skipped: result.skipped,
+      kept: result.kept,
+      bytes: result.bytes,
+    },
+    null,
+    2,
+  ) + "\n";
+}
+
+/** The `gc` command. */
+export const gcCommand: Command = {
+  name: "gc",
+  summary: "remove artifacts that no profile link keeps alive",
+  usage: `hit gc [--dry-run] [--keep-build-deps] [--json]
+       hit gc --list [--json]
+
+Removes every artifact of the build store that no gc root keeps alive, and the gc roots
+whose profile link is gone. A profile keeps itself and what it uses at run time: what it
+links, and what those artifacts name (rpaths, shebangs, paths in scripts). Build-only
+dependencies, which no kept artifact names, go unless --keep-build-deps is given.
+Waits for running builds to finish; builds started meanwhile wait for it.
+
+examples:
+  hit gc --dry-run
+  hit rm old-stack && hit gc
+  hit gc --keep-build-deps
+  hit gc --list`,
+  options: OPTIONS,
+  async run(args: string[], context: CommandContext): Promise<number> {
+    const parsed = parseGcArgs(args);
+    const config = await commandConfig(context);
+    if (parsed.list) {
+      const roots = await readGcRoots(config.gcRoots);
+      const links = roots.flatMap((root) => root.state === "other" ? [] : [root.link]);
+      await context.stdout.write(
+        parsed.json
+          ? JSON.stringify(
+            roots.map((root) => ({
+              root: root.entry,
+              link: root.state === "other" ? null : root.link,
+              state: root.state,
+              artifact_id: root.state === "live" ? root.artifact.id : null,
+            })),
+            null,
+            2,
+          ) + "\n"
+          : links.map((link) => link + "\n").join(""),
+      );
+      return 0;
+    }
+    let pending = Promise.resolve();
+    const write = (text: { stdout?: string; stderr?: string }) => {
+      pending = pending.then(async () => {
+        if (text.stdout !== undefined && !parsed.json) await context.stdout.write(text.stdout);
+        if (text.stderr !== undefined) await context.stderr.write(text.stderr);
+      });
+    };
+    using _lock = await holdGcLock(config.buildStore, {
+      onWait: () => write({ stderr: "waiting for running builds to finish\n" }),
+    });
+    let result: GcResult;
+    try {
+      result = await collectGarbage(config.buildStore, config.gcRoots, {
+        policy: parsed.policy,
+        dryRun: parsed.dryRun,
+        onEvent: (event) => write(renderGcEvent(event, parsed.dryRun)),
+      });
+    } finally {
+      await pending;
+    }
+    await context.stdout.write(
+      parsed.json ? renderGcJson(result, parsed) : renderGcSummary(result, parsed.dryRun),
+    );
+    return 0;
+  },
+};

@@ -1,0 +1,442 @@
+/**
+ * Mirror bundles (`hit mirror export|verify|import`): a folder laid out as a source cache
+ * (`packs/<type>/<hash>`, `files/<hash>`, bare repos in `git/<repo>`) plus `hit-mirror.json`,
+ * the profile and spec files under `profiles/` and, from a compiled `hit`, `bin/hit`. The folder
+ * serves as a read-only mirror in place. The same as a tar file is written with GNU `tar` and
+ * read by extracting it into a temp folder first. Export fills a temp folder beside its output
+ * and renames it; import checks every entry before it copies anything into the source cache.
+ */
+import { createHash } from "node:crypto";
+import { basename, dirname, join } from "node:path";
+import { HitError } from "../errors.ts";
+import { b32 } from "../spec/hash_document.ts";
+import { VERSION } from "../version.ts";
+import { checkBundledProfiles, copySpecFiles } from "./bundle_profiles.ts";
+import { mirrorFolder } from "./download.ts";
+import { fetchGit, type GitCache, hasCommit, listGitClosure } from "./git_source.ts";
+import {
+  hashFile,
+  hashTree,
+  MANIFEST_FILE,
+  MANIFEST_VERSION,
+  type MirrorEntry,
+  type MirrorManifest,
+  parseManifest,
+} from "./mirror_manifest.ts";
+import { openSourceCache, type SourceCache, type SourceCacheOptions } from "./source_cache.ts";
+import { parseSourceKey } from "./source_key.ts";
+
+/** A source to export: its key, URL, and the package that needs it. */
+export interface BundleSource {
+  key: string;
+  url?: string;
+  package: string;
+}
+
+/** What `exportBundle` writes. */
+export interface ExportRequest {
+  sources: readonly BundleSource[];
+  /** Every profile and spec file the profiles were resolved from (absolute paths). */
+  specFiles: readonly string[];
+  profiles: readonly { file: string; parameters: Record<string, string>; artifactId: string }[];
+  /** The compiled `hit` to carry as `bin/hit`, if any. */
+  binary?: string;
+  created: Date;
+  /** The environment `git` may see; default: only a PATH. */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** One damaged or missing part of a bundle. */
+export interface BundleProblem {
+  path: string;
+  key?: string;
+  package?: string;
+  reason: string;
+}
+
+/** What `verifyBundle` found. */
+export interface VerifyResult {
+  manifest: MirrorManifest;
+  /** Entries and files checked. */
+  checked: number;
+  problems: BundleProblem[];
+}
+
+/** What `importBundle` did. */
+export interface ImportResult {
+  manifest: MirrorManifest;
+  imported: number;
+  alreadyCached: number;
+}
+
+/** Whether a bundle path names a tar file rather than a folder. */
+export function isTarBundle(path: string): boolean {
+  return path.endsWith(".tar");
+}
+
+/**
+ * Writes a bundle of `request` at `out` (a folder, or a `.tar` file), which must not exist.
+ * Sources come from `cache` or its folder mirrors.
+ * @throws {HitError} when a source is missing or damaged, or a profile's copy does not resolve
+ * on its own; nothing is left at `out`.
+ */
+export async function exportBundle(
+  cache: SourceCache,
+  request: ExportRequest,
+  out: string,
+): Promise<MirrorManifest> {
+  if (await exists(out)) {
+    throw new HitError(`export bundle "${out}": it already exists`, {
+      hint: "remove it, or name another output",
+    });
+  }
+  await Deno.mkdir(dirname(out), { recursive: true });
+  const temp = await Deno.realPath(
+    await Deno.makeTempDir({ dir: dirname(out), prefix: ".hit-mirror-" }),
+  );
+  try {
+    const manifest = await fillBundle(cache, request, temp);
+    checkBundledProfiles(temp, manifest.profiles);
+    if (isTarBundle(out)) await writeTar(temp, out);
+    else await Deno.rename(temp, out);
+    return manifest;
+  } finally {
+    await Deno.remove(temp, { recursive: true }).catch(() => {});
+  }
+}
+
+async function fillBundle(
+  cache: SourceCache,
+  request: ExportRequest,
+  dir: string,
+): Promise<MirrorManifest> {
+  const entries: MirrorEntry[] = [];
+  const missing: string[] = [];
+  const git: GitCache = {
+    gitDir: join(dir, "git"),
+    lockDir: join(dir, ".locks"),
+    env: request.env ?? {},
+    mirrorGitDirs: [cache.root, ...cache.mirrors.flatMap((m) => mirrorFolder(m) ?? [])]
+      .map((root) => join(root, "git")),
+  };
+  const gitEntries: MirrorEntry[] = [];
+  for (const source of request.sources) {
+    const found = await cache.locate(source.key);
+    if (found === undefined) {
+      missing.push(`"${source.package}": ${source.key}`);
+      continue;
+    }
+    const { type, hash } = parseSourceKey(source.key);
+    if (type === "git") {
+      const url = source.url ?? "";
+      const closure = { commit: hash, url, repoName: source.package, remote: false };
+      await fetchGit(git, closure);
+      for (const part of await listGitClosure(git, closure)) {
+        const path = `git/${part.repoName}`;
+        if (gitEntries.some((e) => e.key === `git:${part.commit}` && e.path === path)) continue;
+        gitEntries.push({
+          key: `git:${part.commit}`,
+          package: source.package,
+          url: part.url === "" ? null : part.url,
+          size: 0,
+          sha256: "",
+          path,
+        });
+      }
+      continue;
+    }
+    const path = type === "files" ? `files/${hash}` : `packs/${type}/${hash}`;
+    const copied = await copyChecked(found.path, join(dir, path), hash);
+    if (copied === undefined) {
+      throw new HitError(`export "${source.key}": the copy at "${found.path}" is corrupted`, {
+        location: { package: source.package },
+        hint: `delete it and fetch it again ("hit fetch")`,
+      });
+    }
+    entries.push({
+      key: source.key,
+      package: source.package,
+      url: source.url ?? null,
+      ...copied,
+      path,
+    });
+  }
+  if (missing.length > 0) {
+    throw new HitError(`export bundle: ${missing.length} sources are not in the source cache`, {
+      context: missing,
+      hint: `fetch them first with "hit fetch PROFILE"`,
+    });
+  }
+  await Deno.remove(git.lockDir, { recursive: true }).catch(() => {});
+  // Hashed once every commit is in: two packages can share a repo name across profiles.
+  for (const entry of gitEntries) {
+    entries.push({ ...entry, ...await hashTree(join(dir, entry.path)) });
+  }
+  const { placed, files } = await copySpecFiles(request.specFiles, dir);
+  if (request.binary !== undefined) {
+    await Deno.mkdir(join(dir, "bin"));
+    await Deno.copyFile(request.binary, join(dir, "bin", "hit"));
+    await Deno.chmod(join(dir, "bin", "hit"), 0o755);
+    files.push({ path: "bin/hit", ...await hashFile(join(dir, "bin", "hit")) });
+  }
+  const manifest: MirrorManifest = {
+    version: MANIFEST_VERSION,
+    created: request.created.toISOString(),
+    hit: VERSION,
+    profiles: request.profiles.map((profile) => ({
+      path: placed.get(profile.file)!,
+      parameters: profile.parameters,
+      artifact_id: profile.artifactId,
+    })),
+    entries,
+    files,
+  };
+  await Deno.writeTextFile(join(dir, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + "\n");
+  return manifest;
+}
+
+/**
+ * Checks every entry and file of the bundle folder `dir` against its manifest: present, inside
+ * the bundle, the size and SHA-256 it lists, and a hash that matches its key.
+ * @throws {HitError} when the manifest is missing or unreadable.
+ */
+export async function verifyBundle(dir: string): Promise<VerifyResult> {
+  const manifestPath = join(dir, MANIFEST_FILE);
+  let text: string;
+  try {
+    text = await Deno.readTextFile(manifestPath);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+    throw new HitError(`verify bundle "${dir}": no "${MANIFEST_FILE}" in it`, {
+      hint: 'a bundle is written by "hit mirror export"',
+    });
+  }
+  const manifest = parseManifest(text, manifestPath);
+  const root = await Deno.realPath(dir);
+  const problems: BundleProblem[] = [];
+  for (const entry of manifest.entries) {
+    const reason = await checkEntry(root, entry);
+    if (reason !== undefined) {
+      problems.push({ path: entry.path, key: entry.key, package: entry.package, reason });
+    }
+  }
+  for (const file of manifest.files) {
+    const reason = await checkFile(root, file.path, file, false);
+    if (reason !== undefined) problems.push({ path: file.path, reason });
+  }
+  return { manifest, checked: manifest.entries.length + manifest.files.length, problems };
+}
+
+/** The problems of a bundle as one error naming each damaged entry. */
+export function damagedBundleError(action: string, bundle: string, problems: BundleProblem[]) {
+  return new HitError(
+    `${action} bundle "${bundle}": ${problems.length} of its entries ${
+      problems.length === 1 ? "is" : "are"
+    } damaged or missing`,
+    {
+      context: problems.map((problem) =>
+        `${problem.path}${problem.key === undefined ? "" : ` (${problem.key}`}${
+          problem.package === undefined ? "" : `, package "${problem.package}"`
+        }${problem.key === undefined ? "" : ")"}: ${problem.reason}`
+      ),
+      hint: "copy the bundle again, or export it again on the connected machine",
+    },
+  );
+}
+
+/**
+ * Verifies the bundle folder `dir`, then adds every source it holds to the source cache at
+ * `cacheRoot` (archives and hit-packs checked again as they are copied, git commits fetched
+ * from its repos). Nothing is copied when any entry is damaged.
+ * @throws {HitError} naming every damaged entry, or when a copy fails.
+ */
+export async function importBundle(
+  dir: string,
+  cacheRoot: string,
+  options: SourceCacheOptions & { label?: string } = {},
+): Promise<ImportResult> {
+  const { manifest, problems } = await verifyBundle(dir);
+  if (problems.length > 0) throw damagedBundleError("import", options.label ?? dir, problems);
+  const cache = openSourceCache({ sourceCache: cacheRoot, mirrors: [dir] }, options);
+  let imported = 0;
+  let alreadyCached = 0;
+  for (const entry of manifest.entries) {
+    if (await cache.has(entry.key)) {
+      alreadyCached++;
+      continue;
+    }
+    const repoName = entry.path.startsWith("git/") ? basename(entry.path) : entry.package;
+    try {
+      await cache.fetchSource(
+        { key: entry.key, url: entry.url ?? undefined },
+        { repoName, offline: true },
+      );
+    } catch (error) {
+      if (error instanceof HitError) error.addContext(`while importing "${entry.path}"`);
+      throw error;
+    }
+    imported++;
+  }
+  return { manifest, imported, alreadyCached };
+}
+
+/**
+ * Runs `use` on the folder of the bundle at `path`: the folder itself, or a tar file extracted
+ * into a temp folder of `tempParent` (default: the system's; removed afterwards).
+ * @throws {HitError} when the tar file cannot be read.
+ */
+export async function withBundleFolder<T>(
+  path: string,
+  tempParent: string | undefined,
+  use: (dir: string) => Promise<T>,
+): Promise<T> {
+  if (!isTarBundle(path)) return await use(path);
+  if (tempParent !== undefined) await Deno.mkdir(tempParent, { recursive: true });
+  const temp = await Deno.makeTempDir({ dir: tempParent, prefix: "hit-bundle-" });
+  try {
+    await runTar(["-xf", path, "-C", temp, "--no-same-owner"], `read bundle "${path}"`);
+    return await use(temp);
+  } finally {
+    await Deno.chmod(temp, 0o700).catch(() => {});
+    await Deno.remove(temp, { recursive: true }).catch(() => {});
+  }
+}
+
+async function checkEntry(root: string, entry: MirrorEntry): Promise<string | undefined> {
+  let type: string;
+  let hash: string;
+  try {
+    ({ type, hash } = parseSourceKey(entry.key));
+  } catch (error) {
+    if (error instanceof HitError) return error.message;
+    throw error;
+  }
+  const expected = type === "git"
+    ? undefined
+    : type === "files"
+    ? `files/${hash}`
+    : `packs/${type}/${hash}`;
+  if (expected !== undefined && entry.path !== expected) return `the path should be "${expected}"`;
+  if (type === "git" && !/^git\/[^/]+$/.test(entry.path)) return `not a path "git/<repo>"`;
+  const reason = await checkFile(root, entry.path, entry, type === "git");
+  if (reason !== undefined) return reason;
+  if (type === "git") {
+    const git: GitCache = { gitDir: join(root, "git"), lockDir: root, env: {} };
+    if (!await hasCommit(git, join(root, entry.path), hash)) return "the commit is not in the repo";
+  } else if (b32(Uint8Array.from(entry.sha256.match(/../g)!, (h) => parseInt(h, 16))) !== hash) {
+    return "its sha256 does not match its key";
+  }
+  return undefined;
+}
+
+async function checkFile(
+  root: string,
+  path: string,
+  expected: { size: number; sha256: string },
+  folder: boolean,
+): Promise<string | undefined> {
+  const full = join(root, path);
+  let info: Deno.FileInfo;
+  let real: string;
+  try {
+    info = await Deno.lstat(full);
+    real = await Deno.realPath(full);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return "missing";
+    throw error;
+  }
+  if (real !== full || (folder ? !info.isDirectory : !info.isFile)) {
+    return `not a ${folder ? "folder" : "file"} inside the bundle`;
+  }
+  const actual = folder ? await hashTree(full) : await hashFile(full);
+  if (actual.size !== expected.size) {
+    return `size ${actual.size}, the manifest says ${expected.size}`;
+  }
+  if (actual.sha256 !== expected.sha256) return "sha256 differs from the manifest";
+  return undefined;
+}
+
+// Copies `from` to `to` (mode 0444) while hashing; undefined when its hash is not `keyHash`.
+async function copyChecked(
+  from: string,
+  to: string,
+  keyHash: string,
+): Promise<{ size: number; sha256: string } | undefined> {
+  await Deno.mkdir(dirname(to), { recursive: true });
+  using source = await Deno.open(from, { read: true });
+  using target = await Deno.open(to, { write: true, createNew: true });
+  const hash = createHash("sha256");
+  const buffer = new Uint8Array(1 << 20);
+  let size = 0;
+  for (;;) {
+    const count = await source.read(buffer);
+    if (count === null) break;
+    const chunk = buffer.subarray(0, count);
+    hash.update(chunk);
+    for (let done = 0; done < chunk.length;) done += await target.write(chunk.subarray(done));
+    size += count;
+  }
+  const digest = hash.digest();
+  if (b32(new Uint8Array(digest)) !== keyHash) return undefined;
+  await Deno.chmod(to, 0o444);
+  return { size, sha256: digest.toString("hex") };
+}
+
+// A tar of the bundle folder's top-level entries (member names without "./"), then renamed.
+async function writeTar(dir: string, out: string): Promise<void> {
+  const names = (await Array.fromAsync(Deno.readDir(dir))).map((entry) => entry.name).sort();
+  const temp = join(dirname(out), `.${basename(out)}.tmp-${Deno.pid}`);
+  try {
+    await runTar(
+      [
+        "-cf",
+        temp,
+        "-C",
+        dir,
+        "--sort=name",
+        "--owner=0",
+        "--group=0",
+        "--numeric-owner",
+        ...names,
+      ],
+      `write bundle "${out}"`,
+    );
+    await Deno.rename(temp, out);
+  } finally {
+    await Deno.remove(temp).catch(() => {});
+  }
+}
+
+async function runTar(args: string[], action: string): Promise<void> {
+  let output: Deno.CommandOutput;
+  try {
+    output = await new Deno.Command("tar", {
+      args,
+      clearEnv: true,
+      env: { PATH: "/usr/local/bin:/usr/bin:/bin", LC_ALL: "C" },
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new HitError(`${action}: the tar program is not installed`, { cause: error });
+    }
+    throw error;
+  }
+  if (output.code === 0) return;
+  const stderr = new TextDecoder().decode(output.stderr).trim().split("\n").filter(Boolean);
+  throw new HitError(`${action}: tar failed with exit code ${output.code}`, {
+    context: stderr.map((line) => `tar: ${line.replace(/^tar: /, "")}`),
+  });
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}

@@ -1,0 +1,147 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { denoDir, HIT, makeTempDir, runCli } from "./_run_cli.ts";
+
+/** Every command name of `hit --help`, read from its command list. */
+async function commandNames(cwd: string): Promise<string[]> {
+  const help = await runCli(["--help"], { cwd });
+  const list = help.stdout.split("\ncommands:\n")[1].split("\n\n")[0];
+  return list.split("\n").map((line) => line.trim().split(/\s+/)[0]);
+}
+
+/** Runs a bash script that has loaded `hit completions bash` through `source <(...)`. */
+async function bashWithCompletions(script: string, cwd: string): Promise<string> {
+  const output = await new Deno.Command("bash", {
+    args: ["-c", `source <("$HIT" completions bash) || exit 9\n${script}`],
+    cwd,
+    clearEnv: true,
+    env: {
+      HIT,
+      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+      HOME: join(cwd, ".home"),
+      HIT_HOME: join(cwd, ".home", ".hit"),
+      DENO_DIR: denoDir(),
+    },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stderr = new TextDecoder().decode(output.stderr);
+  assert.equal(output.code, 0, stderr);
+  assert.equal(stderr, "");
+  return new TextDecoder().decode(output.stdout);
+}
+
+// Completes the words of `line` (a trailing space starts an empty word) and prints COMPREPLY.
+const COMPLETE = `complete_line() {
+  read -ra COMP_WORDS <<<"$1"
+  [[ $1 == *" " ]] && COMP_WORDS+=("")
+  COMP_CWORD=$((\${#COMP_WORDS[@]} - 1))
+  COMPREPLY=()
+  _hit
+  echo "\${COMPREPLY[*]}"
+}
+`;
+
+Deno.test("hit completions bash defines _hit for complete -F and lists every command", async () => {
+  await using dir = await makeTempDir();
+  const result = await runCli(["completions", "bash"], { cwd: dir.path });
+  assert.equal(result.code, 0);
+  assert.equal(result.stderr, "");
+  const names = await commandNames(dir.path);
+  assert.ok(names.includes("skeleton-pypi") && names.includes("completions"));
+  for (const name of names) assert.match(result.stdout, new RegExp(`\\b${name}\\b`), name);
+  const out = await bashWithCompletions(
+    `${COMPLETE}declare -F _hit\ncomplete -p hit\ncomplete_line "hit "`,
+    dir.path,
+  );
+  const [declared, registered, all] = out.trimEnd().split("\n");
+  assert.equal(declared, "_hit");
+  assert.equal(registered, "complete -o bashdefault -o default -F _hit hit");
+  assert.deepEqual(all.split(" ").sort(), [...names].sort());
+});
+
+Deno.test("the bash completion completes commands, global options and each command's options", async () => {
+  await using dir = await makeTempDir();
+  const lines = [
+    "hit sk",
+    "hit --config c.yaml gr",
+    "hit -",
+    "hit why --j",
+    "hit skeleton-pypi --o",
+    "hit show deps x -",
+    "hit help wh",
+    "hit why -p ",
+  ];
+  const out = await bashWithCompletions(
+    COMPLETE + lines.map((line) => `complete_line "${line}"`).join("\n"),
+    dir.path,
+  );
+  assert.deepEqual(out.split("\n").slice(0, lines.length), [
+    "skeleton-pypi",
+    "graph",
+    "--config --help -h --version -V",
+    "--json",
+    "--output --overwrite-existing",
+    "--profile -p --json --help -h",
+    "why",
+    "",
+  ]);
+});
+
+Deno.test("hit completions zsh prints a #compdef function with every command and its options", async () => {
+  await using dir = await makeTempDir();
+  const result = await runCli(["completions", "zsh"], { cwd: dir.path });
+  assert.equal(result.code, 0);
+  assert.equal(result.stderr, "");
+  assert.ok(result.stdout.startsWith("#compdef hit\n"));
+  for (const name of await commandNames(dir.path)) {
+    assert.match(result.stdout, new RegExp(`^ {4}'${name}:`, "m"), name);
+    assert.match(result.stdout, new RegExp(`^ {8}\\(${name}\\)$`, "m"), name);
+  }
+  assert.match(result.stdout, /'\(-p --profile\)'\{-p,--profile\}'\[profile file/);
+  assert.match(result.stdout, /'--overwrite-existing\[replace an existing NAME\.yaml\]'/);
+});
+
+const HAS_ZSH = (await new Deno.Command("sh", { args: ["-c", "command -v zsh"] }).output())
+  .success;
+
+Deno.test({
+  name: "the zsh completion parses and registers _hit for hit under compinit",
+  ignore: !HAS_ZSH,
+  async fn() {
+    await using dir = await makeTempDir();
+    const script = join(dir.path, "_hit");
+    const result = await runCli(["completions", "zsh"], { cwd: dir.path });
+    await Deno.writeTextFile(script, result.stdout);
+    const output = await new Deno.Command("zsh", {
+      args: [
+        "-fc",
+        `autoload -U compinit && compinit -u -d ${dir.path}/zcompdump && source ${script} && ` +
+        `print -r -- $_comps[hit] && whence -w _hit`,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(new TextDecoder().decode(output.stderr), "");
+    assert.equal(new TextDecoder().decode(output.stdout), "_hit\n_hit: function\n");
+    assert.equal(output.code, 0);
+  },
+});
+
+Deno.test("hit completions rejects a missing or unknown shell with exit 2", async () => {
+  await using dir = await makeTempDir();
+  assert.deepEqual(await runCli(["completions", "fish"], { cwd: dir.path }), {
+    code: 2,
+    stdout: "",
+    stderr: `error: completions: unknown shell "fish"\nhint: use bash or zsh\n`,
+  });
+  assert.deepEqual(await runCli(["completions"], { cwd: dir.path }), {
+    code: 2,
+    stdout: "",
+    stderr: `error: completions: missing the shell: bash or zsh\n` +
+      `hint: run "hit help completions" for its usage\n`,
+  });
+  const help = await runCli(["completions", "--help"], { cwd: dir.path });
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /^examples:\n {2}source <\(hit completions bash\)/m);
+});

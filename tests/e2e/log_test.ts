@@ -1,0 +1,76 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { makeTempDir, runCli } from "./_run_cli.ts";
+
+/** A profile `one.yaml` with the packages `ok` and `broken`, each running its script. */
+async function writeProfile(dir: string): Promise<string> {
+  await Deno.mkdir(join(dir, "pkgs"));
+  const scripts: Record<string, string> = {
+    ok: 'echo "hello from the build"\nmkdir -p "$ARTIFACT"',
+    broken: 'echo "about to fail" >&2\nexit 3',
+  };
+  for (const [name, script] of Object.entries(scripts)) {
+    await Deno.writeTextFile(
+      join(dir, "pkgs", `${name}.yaml`),
+      `build_stages:\n- name: run\n  handler: bash\n  bash: |\n${
+        script.split("\n").map((line) => `    ${line}`).join("\n")
+      }\n`,
+    );
+  }
+  const profile = join(dir, "one.yaml");
+  await Deno.writeTextFile(
+    profile,
+    "parameters:\n  BASH: /bin/bash\n  PATH: /usr/bin:/bin\npackage_dirs: [pkgs]\n" +
+      "packages:\n  ok:\n  broken:\n",
+  );
+  return profile;
+}
+
+Deno.test("hit log prints the log kept in a built artifact", async () => {
+  await using dir = await makeTempDir();
+  await writeProfile(dir.path);
+  const build = await runCli(["build", "one.yaml", "--package", "ok"], { cwd: dir.path });
+  assert.equal(build.code, 0, build.stderr);
+  const result = await runCli(["log", "ok", "-p", "one.yaml"], { cwd: dir.path });
+  assert.deepEqual(result, { code: 0, stdout: "hello from the build\n", stderr: "" });
+});
+
+Deno.test("hit log prints the log of the last failed build of a package that is not built", async () => {
+  await using dir = await makeTempDir();
+  await writeProfile(dir.path);
+  for (let i = 0; i < 2; i++) {
+    const build = await runCli(["build", "one.yaml", "--package", "broken"], { cwd: dir.path });
+    assert.equal(build.code, 1);
+  }
+  const folders = [...Deno.readDirSync(join(dir.path, ".home", ".hit", "tmp"))];
+  assert.equal(folders.length, 2, "each failed build keeps its folder");
+  const result = await runCli(["log", "broken", "-p", "one.yaml"], { cwd: dir.path });
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stdout, "about to fail\n");
+  assert.match(
+    result.stderr,
+    /^hit log: "broken" is not built; the log of its last failed build, \S+\/broken-[a-z2-7]{12}-1\/_hashdist\/build\.log:\n$/,
+  );
+});
+
+Deno.test("hit log names a package that is neither built nor failed, and an unknown one", async () => {
+  await using dir = await makeTempDir();
+  await writeProfile(dir.path);
+  const never = await runCli(["log", "ok", "-p", "one.yaml"], { cwd: dir.path });
+  assert.equal(never.code, 1);
+  assert.equal(never.stdout, "");
+  assert.match(
+    never.stderr,
+    /^error: show the log of "ok": "ok\/[a-z2-7]{32}" is not built and no failed build of it is kept\n {2}at package "ok"\nhint: build it with "hit build one\.yaml"/,
+  );
+  const unknown = await runCli(["log", "brokn", "-p", "one.yaml"], { cwd: dir.path });
+  assert.deepEqual(unknown, {
+    code: 1,
+    stdout: "",
+    stderr: 'error: show the log of "brokn": no package "brokn" in profile "one.yaml"\n' +
+      'hint: did you mean "broken"?\n',
+  });
+  const usage = await runCli(["log", "-p", "one.yaml"], { cwd: dir.path });
+  assert.equal(usage.code, 2);
+  assert.match(usage.stderr, /^error: log: missing the package name/);
+});
