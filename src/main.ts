@@ -15,6 +15,7 @@ import { buildPostprocessCommand } from "./cli/build_postprocess.ts";
 import { fetchCommand } from "./cli/fetch.ts";
 import { mirrorCommand } from "./cli/mirror.ts";
 import { buildCommand } from "./cli/build.ts";
+import { loadCommand, shellCommand } from "./cli/load.ts";
 import { logCommand } from "./cli/log.ts";
 import { buildUnpackSourcesCommand } from "./cli/build_unpack_sources.ts";
 import { buildWhitelistCommand } from "./cli/build_whitelist.ts";
@@ -37,6 +38,8 @@ export const INTERNAL_ERROR_EXIT = 70;
 const COMMANDS: readonly Command[] = [
   buildCommand,
   statusCommand,
+  loadCommand,
+  shellCommand,
   showCommand,
   logCommand,
   whyCommand,

@@ -1,0 +1,56 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { makeTempDir, runCli } from "./_run_cli.ts";
+
+const EXAMPLE = fileURLToPath(new URL("../../examples/stack.yaml", import.meta.url));
+
+Deno.test("hit load, env and shell put a built profile on PATH", async (t) => {
+  await using dir = await makeTempDir();
+  const built = await runCli(["build", EXAMPLE, "-q"], { cwd: dir.path });
+  assert.equal(built.code, 0, built.stderr);
+  const profile = await Deno.realPath(join(dir.path, "stack"));
+
+  await t.step("load prints bash code that eval makes work", async () => {
+    const result = await runCli(["load", "./stack"], { cwd: dir.path });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stderr, "");
+    assert.match(result.stdout, new RegExp(`^export HASHSTACK='${profile}'\n`));
+    const shell = await new Deno.Command("bash", {
+      args: ["-c", `eval "$1"; greet evaluated; echo "$HASHSTACK"`, "bash", result.stdout],
+      env: { PATH: "/usr/bin:/bin" },
+      clearEnv: true,
+    }).output();
+    assert.equal(new TextDecoder().decode(shell.stdout), `Hello, evaluated!\n${profile}\n`);
+  });
+
+  await t.step(
+    "env finds the profile by the name of its gc root and writes fish code",
+    async () => {
+      const result = await runCli(["env", "stack", "--shell", "fish"], { cwd: dir.path, env: {} });
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(
+        result.stdout,
+        new RegExp(`^set -gx HASHSTACK '${profile}';\nset -gx PATH '${profile}/bin' \\$PATH;\n`),
+      );
+    },
+  );
+
+  await t.step("shell runs a command in the profile and passes its exit code", async () => {
+    const ok = await runCli(["shell", "stack", "--", "greet-all", "a"], { cwd: dir.path });
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.equal(ok.stdout, "Hello, a!\n");
+    const failing = await runCli(["shell", "stack", "--", "sh", "-c", "exit 7"], { cwd: dir.path });
+    assert.equal(failing.code, 7);
+  });
+
+  await t.step("an unknown profile is a clear error", async () => {
+    const result = await runCli(["load", "nope"], { cwd: dir.path });
+    assert.equal(result.code, 1);
+    assert.match(
+      result.stderr,
+      /error: find profile "nope": no built profile by that name or path/,
+    );
+    assert.match(result.stderr, /hint: build it first with "hit build nope\.yaml"/);
+  });
+});
