@@ -27,7 +27,13 @@ Deno.test("hit load, env and shell put a built profile on PATH", async (t) => {
   await t.step(
     "env finds the profile by the name of its gc root and writes fish code",
     async () => {
-      const result = await runCli(["env", "stack", "--shell", "fish"], { cwd: dir.path, env: {} });
+      // From another folder "stack" is no path: it is found among the gc roots.
+      const elsewhere = join(dir.path, "elsewhere");
+      await Deno.mkdir(elsewhere);
+      const result = await runCli(["env", "stack", "--shell", "fish"], {
+        cwd: elsewhere,
+        env: { HIT_HOME: join(dir.path, ".home", ".hit") },
+      });
       assert.equal(result.code, 0, result.stderr);
       assert.match(
         result.stdout,
