@@ -16,6 +16,7 @@ import { fetchCommand } from "./cli/fetch.ts";
 import { mirrorCommand } from "./cli/mirror.ts";
 import { buildCommand } from "./cli/build.ts";
 import { loadCommand, shellCommand } from "./cli/load.ts";
+import { bdirCommand } from "./cli/bdir.ts";
 import { logCommand } from "./cli/log.ts";
 import { buildUnpackSourcesCommand } from "./cli/build_unpack_sources.ts";
 import { buildWhitelistCommand } from "./cli/build_whitelist.ts";
@@ -40,6 +41,7 @@ const COMMANDS: readonly Command[] = [
   statusCommand,
   loadCommand,
   shellCommand,
+  bdirCommand,
   showCommand,
   logCommand,
   whyCommand,
