@@ -6,6 +6,7 @@
  */
 import { basename, resolve } from "node:path";
 import { HitError } from "../errors.ts";
+import { holdBuildLock } from "../core/gc.ts";
 import { resolveProfile } from "../spec/resolve.ts";
 import { BuildFailure } from "../stages/build_artifact.ts";
 import { buildProfile, PackagesFailed } from "../stages/build_profile.ts";
@@ -172,6 +173,10 @@ examples:
       );
     }
     const sources = openSourceStore(config, { offline });
+    // Held shared for the whole run: no `hit gc` removes what this run built before it is linked.
+    using _gcLock = await holdBuildLock(config.buildStore, {
+      onWait: () => context.stderr.write("waiting for hit gc to finish\n").catch(() => {}),
+    });
     const controller = new AbortController();
     using _interrupts = listenForInterrupts(controller);
     let result;

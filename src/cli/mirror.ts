@@ -5,15 +5,9 @@
  * network.
  */
 import { resolve } from "node:path";
-import {
-  type BundleProblem,
-  damagedBundleError,
-  exportBundle,
-  importBundle,
-  isTarBundle,
-  verifyBundle,
-  withBundleFolder,
-} from "../core/mirror_bundle.ts";
+import { isTarBundle, withBundleFolder } from "../core/bundle_tar.ts";
+import { type BundleProblem, damagedBundleError, verifyBundle } from "../core/bundle_verify.ts";
+import { exportBundle, importBundle } from "../core/mirror_bundle.ts";
 import type { MirrorManifest } from "../core/mirror_manifest.ts";
 import { recordSpecFiles } from "../core/bundle_profiles.ts";
 import { openSourceCache } from "../core/source_cache.ts";
@@ -139,7 +133,7 @@ examples:
     }
     const bundle = resolve(context.cwd, parsed.bundle);
     if (parsed.action === "verify") {
-      const result = await withBundleFolder(bundle, undefined, (dir) => verifyBundle(dir));
+      const result = await withBundleFolder(bundle, (dir) => verifyBundle(dir));
       if (result.problems.length > 0) {
         throw damagedBundleError("verify", parsed.bundle, result.problems);
       }
@@ -149,13 +143,14 @@ examples:
     const config = await commandConfig(context);
     const result = await withBundleFolder(
       bundle,
-      resolve(config.sourceCache, "tmp"),
       (dir) =>
         importBundle(dir, config.sourceCache, {
           env: context.env,
           downloader: fetchInWorker,
           label: parsed.bundle,
         }),
+      // Beside the cache: the sources are copied from there into it.
+      { tempParent: resolve(config.sourceCache, "tmp") },
     );
     await context.stdout.write(
       `imported ${result.imported} sources into ${config.sourceCache} ` +
@@ -188,6 +183,7 @@ async function runExport(
     throw new MissingSourcesError("export bundle", missing, command);
   }
   return await exportBundle(cache, {
+    out: output,
     sources: needed.map((source) => ({
       key: source.key,
       url: source.url,
@@ -202,5 +198,5 @@ async function runExport(
     binary: currentRunMode() === "compiled" ? Deno.execPath() : undefined,
     created: new Date(),
     env: context.env,
-  }, output);
+  });
 }

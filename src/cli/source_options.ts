@@ -24,8 +24,7 @@ export const SOURCE_OPTIONS: readonly OptionSpec[] = [
     name: "mirror",
     value: "DIR",
     repeatable: true,
-    description: "also take sources from this mirror folder or URL (a bundle folder works; " +
-      "repeatable; tried before the configured mirrors)",
+    description: "a mirror (a bundle folder, or a URL) to try first; repeatable",
   },
 ];
 

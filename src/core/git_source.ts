@@ -166,15 +166,15 @@ export async function findGitRepo(cache: GitCache, commit: string): Promise<stri
 
 /**
  * The path of a repo of the cache's mirrors (`mirrorGitDirs`, in order) that holds `commit`:
- * the one named `prefer` first, then the others in name order.
+ * the one named `options.prefer` first, then the others in name order.
  */
 export async function findMirrorGitRepo(
   cache: GitCache,
   commit: string,
-  prefer?: string,
+  options: { prefer?: string } = {},
 ): Promise<string | undefined> {
   for (const dir of cache.mirrorGitDirs ?? []) {
-    const found = await findRepoIn(cache, dir, commit, prefer);
+    const found = await findRepoIn(cache, dir, commit, options);
     if (found !== undefined) return found;
   }
   return undefined;
@@ -210,16 +210,16 @@ async function findLocalCommit(
   commit: string,
   repoName: string,
 ): Promise<string | undefined> {
-  return await findRepoIn(cache, cache.gitDir, commit, undefined, repoName) ??
-    await findMirrorGitRepo(cache, commit, repoName);
+  return await findRepoIn(cache, cache.gitDir, commit, { skip: repoName }) ??
+    await findMirrorGitRepo(cache, commit, { prefer: repoName });
 }
 
+// The path of a repo of `gitDir` holding `commit`: `prefer` first, then in name order.
 async function findRepoIn(
   cache: GitCache,
   gitDir: string,
   commit: string,
-  prefer?: string,
-  skip?: string,
+  { prefer, skip }: { prefer?: string; skip?: string } = {},
 ): Promise<string | undefined> {
   const names: string[] = [];
   try {

@@ -1,10 +1,10 @@
 /**
- * Mirror bundles (`hit mirror export|verify|import`): a folder laid out as a source cache
+ * Mirror bundles (`hit mirror export|import`): a folder laid out as a source cache
  * (`packs/<type>/<hash>`, `files/<hash>`, bare repos in `git/<repo>`) plus `hit-mirror.json`,
  * the profile and spec files under `profiles/` and, from a compiled `hit`, `bin/hit`. The folder
- * serves as a read-only mirror in place. The same as a tar file is written with GNU `tar` and
- * read by extracting it into a temp folder first. Export fills a temp folder beside its output
- * and renames it; import checks every entry before it copies anything into the source cache.
+ * serves as a read-only mirror in place; its tar form is `bundle_tar.ts`, its check
+ * `bundle_verify.ts`. Export fills a temp folder beside its output and renames it; import checks
+ * every entry before it copies anything into the source cache.
  */
 import { createHash } from "node:crypto";
 import { basename, dirname, join } from "node:path";
@@ -12,8 +12,10 @@ import { HitError } from "../errors.ts";
 import { b32 } from "../spec/hash_document.ts";
 import { VERSION } from "../version.ts";
 import { checkBundledProfiles, copySpecFiles } from "./bundle_profiles.ts";
+import { isTarBundle, writeTar } from "./bundle_tar.ts";
+import { damagedBundleError, verifyBundle } from "./bundle_verify.ts";
 import { mirrorFolder } from "./download.ts";
-import { fetchGit, type GitCache, hasCommit, listGitClosure } from "./git_source.ts";
+import { fetchGit, type GitCache, listGitClosure } from "./git_source.ts";
 import {
   hashFile,
   hashTree,
@@ -21,7 +23,6 @@ import {
   MANIFEST_VERSION,
   type MirrorEntry,
   type MirrorManifest,
-  parseManifest,
 } from "./mirror_manifest.ts";
 import { openSourceCache, type SourceCache, type SourceCacheOptions } from "./source_cache.ts";
 import { parseSourceKey } from "./source_key.ts";
@@ -33,8 +34,10 @@ export interface BundleSource {
   package: string;
 }
 
-/** What `exportBundle` writes. */
+/** What `exportBundle` writes, and where. */
 export interface ExportRequest {
+  /** The bundle to write: a new folder, or a `.tar` file. */
+  out: string;
   sources: readonly BundleSource[];
   /** Every profile and spec file the profiles were resolved from (absolute paths). */
   specFiles: readonly string[];
@@ -46,22 +49,6 @@ export interface ExportRequest {
   env?: Readonly<Record<string, string | undefined>>;
 }
 
-/** One damaged or missing part of a bundle. */
-export interface BundleProblem {
-  path: string;
-  key?: string;
-  package?: string;
-  reason: string;
-}
-
-/** What `verifyBundle` found. */
-export interface VerifyResult {
-  manifest: MirrorManifest;
-  /** Entries and files checked. */
-  checked: number;
-  problems: BundleProblem[];
-}
-
 /** What `importBundle` did. */
 export interface ImportResult {
   manifest: MirrorManifest;
@@ -69,22 +56,17 @@ export interface ImportResult {
   alreadyCached: number;
 }
 
-/** Whether a bundle path names a tar file rather than a folder. */
-export function isTarBundle(path: string): boolean {
-  return path.endsWith(".tar");
-}
-
 /**
- * Writes a bundle of `request` at `out` (a folder, or a `.tar` file), which must not exist.
- * Sources come from `cache` or its folder mirrors.
+ * Writes a bundle of `request` at `request.out` (a folder, or a `.tar` file), which must not
+ * exist. Sources come from `cache` or its folder mirrors.
  * @throws {HitError} when a source is missing or damaged, or a profile's copy does not resolve
- * on its own; nothing is left at `out`.
+ * on its own; nothing is left at `request.out`.
  */
 export async function exportBundle(
   cache: SourceCache,
   request: ExportRequest,
-  out: string,
 ): Promise<MirrorManifest> {
+  const { out } = request;
   if (await exists(out)) {
     throw new HitError(`export bundle "${out}": it already exists`, {
       hint: "remove it, or name another output",
@@ -196,55 +178,6 @@ async function fillBundle(
 }
 
 /**
- * Checks every entry and file of the bundle folder `dir` against its manifest: present, inside
- * the bundle, the size and SHA-256 it lists, and a hash that matches its key.
- * @throws {HitError} when the manifest is missing or unreadable.
- */
-export async function verifyBundle(dir: string): Promise<VerifyResult> {
-  const manifestPath = join(dir, MANIFEST_FILE);
-  let text: string;
-  try {
-    text = await Deno.readTextFile(manifestPath);
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
-    throw new HitError(`verify bundle "${dir}": no "${MANIFEST_FILE}" in it`, {
-      hint: 'a bundle is written by "hit mirror export"',
-    });
-  }
-  const manifest = parseManifest(text, manifestPath);
-  const root = await Deno.realPath(dir);
-  const problems: BundleProblem[] = [];
-  for (const entry of manifest.entries) {
-    const reason = await checkEntry(root, entry);
-    if (reason !== undefined) {
-      problems.push({ path: entry.path, key: entry.key, package: entry.package, reason });
-    }
-  }
-  for (const file of manifest.files) {
-    const reason = await checkFile(root, file.path, file, false);
-    if (reason !== undefined) problems.push({ path: file.path, reason });
-  }
-  return { manifest, checked: manifest.entries.length + manifest.files.length, problems };
-}
-
-/** The problems of a bundle as one error naming each damaged entry. */
-export function damagedBundleError(action: string, bundle: string, problems: BundleProblem[]) {
-  return new HitError(
-    `${action} bundle "${bundle}": ${problems.length} of its entries ${
-      problems.length === 1 ? "is" : "are"
-    } damaged or missing`,
-    {
-      context: problems.map((problem) =>
-        `${problem.path}${problem.key === undefined ? "" : ` (${problem.key}`}${
-          problem.package === undefined ? "" : `, package "${problem.package}"`
-        }${problem.key === undefined ? "" : ")"}: ${problem.reason}`
-      ),
-      hint: "copy the bundle again, or export it again on the connected machine",
-    },
-  );
-}
-
-/**
  * Verifies the bundle folder `dir`, then adds every source it holds to the source cache at
  * `cacheRoot` (archives and hit-packs checked again as they are copied, git commits fetched
  * from its repos). Nothing is copied when any entry is damaged.
@@ -280,82 +213,6 @@ export async function importBundle(
   return { manifest, imported, alreadyCached };
 }
 
-/**
- * Runs `use` on the folder of the bundle at `path`: the folder itself, or a tar file extracted
- * into a temp folder of `tempParent` (default: the system's; removed afterwards).
- * @throws {HitError} when the tar file cannot be read.
- */
-export async function withBundleFolder<T>(
-  path: string,
-  tempParent: string | undefined,
-  use: (dir: string) => Promise<T>,
-): Promise<T> {
-  if (!isTarBundle(path)) return await use(path);
-  if (tempParent !== undefined) await Deno.mkdir(tempParent, { recursive: true });
-  const temp = await Deno.makeTempDir({ dir: tempParent, prefix: "hit-bundle-" });
-  try {
-    await runTar(["-xf", path, "-C", temp, "--no-same-owner"], `read bundle "${path}"`);
-    return await use(temp);
-  } finally {
-    await Deno.chmod(temp, 0o700).catch(() => {});
-    await Deno.remove(temp, { recursive: true }).catch(() => {});
-  }
-}
-
-async function checkEntry(root: string, entry: MirrorEntry): Promise<string | undefined> {
-  let type: string;
-  let hash: string;
-  try {
-    ({ type, hash } = parseSourceKey(entry.key));
-  } catch (error) {
-    if (error instanceof HitError) return error.message;
-    throw error;
-  }
-  const expected = type === "git"
-    ? undefined
-    : type === "files"
-    ? `files/${hash}`
-    : `packs/${type}/${hash}`;
-  if (expected !== undefined && entry.path !== expected) return `the path should be "${expected}"`;
-  if (type === "git" && !/^git\/[^/]+$/.test(entry.path)) return `not a path "git/<repo>"`;
-  const reason = await checkFile(root, entry.path, entry, type === "git");
-  if (reason !== undefined) return reason;
-  if (type === "git") {
-    const git: GitCache = { gitDir: join(root, "git"), lockDir: root, env: {} };
-    if (!await hasCommit(git, join(root, entry.path), hash)) return "the commit is not in the repo";
-  } else if (b32(Uint8Array.from(entry.sha256.match(/../g)!, (h) => parseInt(h, 16))) !== hash) {
-    return "its sha256 does not match its key";
-  }
-  return undefined;
-}
-
-async function checkFile(
-  root: string,
-  path: string,
-  expected: { size: number; sha256: string },
-  folder: boolean,
-): Promise<string | undefined> {
-  const full = join(root, path);
-  let info: Deno.FileInfo;
-  let real: string;
-  try {
-    info = await Deno.lstat(full);
-    real = await Deno.realPath(full);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return "missing";
-    throw error;
-  }
-  if (real !== full || (folder ? !info.isDirectory : !info.isFile)) {
-    return `not a ${folder ? "folder" : "file"} inside the bundle`;
-  }
-  const actual = folder ? await hashTree(full) : await hashFile(full);
-  if (actual.size !== expected.size) {
-    return `size ${actual.size}, the manifest says ${expected.size}`;
-  }
-  if (actual.sha256 !== expected.sha256) return "sha256 differs from the manifest";
-  return undefined;
-}
-
 // Copies `from` to `to` (mode 0444) while hashing; undefined when its hash is not `keyHash`.
 async function copyChecked(
   from: string,
@@ -380,55 +237,6 @@ async function copyChecked(
   if (b32(new Uint8Array(digest)) !== keyHash) return undefined;
   await Deno.chmod(to, 0o444);
   return { size, sha256: digest.toString("hex") };
-}
-
-// A tar of the bundle folder's top-level entries (member names without "./"), then renamed.
-async function writeTar(dir: string, out: string): Promise<void> {
-  const names = (await Array.fromAsync(Deno.readDir(dir))).map((entry) => entry.name).sort();
-  const temp = join(dirname(out), `.${basename(out)}.tmp-${Deno.pid}`);
-  try {
-    await runTar(
-      [
-        "-cf",
-        temp,
-        "-C",
-        dir,
-        "--sort=name",
-        "--owner=0",
-        "--group=0",
-        "--numeric-owner",
-        ...names,
-      ],
-      `write bundle "${out}"`,
-    );
-    await Deno.rename(temp, out);
-  } finally {
-    await Deno.remove(temp).catch(() => {});
-  }
-}
-
-async function runTar(args: string[], action: string): Promise<void> {
-  let output: Deno.CommandOutput;
-  try {
-    output = await new Deno.Command("tar", {
-      args,
-      clearEnv: true,
-      env: { PATH: "/usr/local/bin:/usr/bin:/bin", LC_ALL: "C" },
-      stdin: "null",
-      stdout: "null",
-      stderr: "piped",
-    }).output();
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      throw new HitError(`${action}: the tar program is not installed`, { cause: error });
-    }
-    throw error;
-  }
-  if (output.code === 0) return;
-  const stderr = new TextDecoder().decode(output.stderr).trim().split("\n").filter(Boolean);
-  throw new HitError(`${action}: tar failed with exit code ${output.code}`, {
-    context: stderr.map((line) => `tar: ${line.replace(/^tar: /, "")}`),
-  });
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -80,7 +80,9 @@ export class PackagesFailed extends HitError {
       );
     if (skipped.length > 0) {
       context.push(
-        `not built because of the failure: ${skipped.map((s) => `"${s.name}"`).join(", ")}`,
+        `not built because of the ${failures.length === 1 ? "failure" : "failures"}: ${
+          skipped.map((s) => `"${s.name}"`).join(", ")
+        }`,
       );
     }
     super(
@@ -195,7 +197,10 @@ export async function buildProfile(
   const order = (a: string, b: string) =>
     resolved.buildOrder.indexOf(a) - resolved.buildOrder.indexOf(b);
   if (context.signal?.aborted) throw interrupted(stopped.sort(order), skipped);
-  if (failures.length > 0) throw new PackagesFailed(failures, skipped);
+  if (failures.length > 0) {
+    failures.sort((a, b) => order(a.name, b.name));
+    throw new PackagesFailed(failures, skipped.sort((a, b) => order(a.name, b.name)));
+  }
   if (options.only) return { built, cached };
 
   const profileId = resolved.profileArtifactId;

@@ -12,8 +12,14 @@
  * but it does not work here: Debian 12's make 4.3 passes the jobserver only as inherited pipe
  * fds (no `fifo:`), which `Deno.Command` cannot hand to a child, and the corpus's scripts run
  * `make -j ${HASHDIST_CPU_COUNT}`, which makes make 4.3 print "-jN forced in submake: resetting
- * jobserver mode" and start N job slots of its own (checked with make 4.3 here). Priority is the longest chain of packages
- * waiting on a package, then how many wait on it, then the profile's build order.
+ * jobserver mode" and start N job slots of its own (checked with make 4.3 here). Nor is there
+ * much left to win: on the real stack of `shared/sources` (`deno task bench build`, 2 cores) the
+ * split took 109 s against 142 s one package at a time with `make -j 2`, and the lower bound
+ * (CPU seconds over cores) is 98–104 s. Small packages spend most of their time in serial
+ * configure steps, which only running several packages at once fills.
+ *
+ * Priority is the longest chain of packages waiting on a package, then how many wait on it,
+ * then the profile's build order.
  */
 
 /** A package to build and its build dependencies among the packages of the run. */

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   closeNames,
   editDistance,
+  type OptionSpec,
   parseGlobalArgs,
   parseOptions,
   quoteList,
@@ -32,6 +33,19 @@ Deno.test("parseGlobalArgs() rejects unknown options and a missing --config valu
       return true;
     });
   }
+});
+
+Deno.test("parseOptions() keeps every value of a repeatable option in order", () => {
+  const options: OptionSpec[] = [
+    { name: "mirror", value: "DIR", repeatable: true, description: "" },
+    { name: "output", short: "o", value: "X", description: "" },
+  ];
+  assert.deepEqual(parseOptions("x", options, ["--mirror", "a", "-o", "1", "--mirror=b"]), {
+    values: { mirror: "b", output: "1" },
+    positionals: [],
+    repeated: { mirror: ["a", "b"] },
+  });
+  assert.deepEqual(parseOptions("x", options, ["p"]), { values: {}, positionals: ["p"] });
 });
 
 Deno.test("parseOptions() keeps the last value of a repeated option and args after --", () => {

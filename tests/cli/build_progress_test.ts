@@ -148,9 +148,8 @@ Deno.test("renderProgress() fits the terminal's height, shows fetching, and colo
     "0/0 done, 0 failed, 0 cached  0:03  fetching the sources of zlib",
   );
   const failed = { ...fetching, failed: 2 };
-  assert.match(
-    renderProgress(failed, { width: 80, now: 0, color: true }),
-    /\x1b\[31m2 failed\x1b\[0m/,
+  assert.ok(
+    renderProgress(failed, { width: 80, now: 0, color: true }).includes("\x1b[31m2 failed\x1b[0m"),
   );
 });
 

@@ -21,19 +21,77 @@ import {
 
 Deno.test("parseFetchArgs() takes URL and an optional KEY, positional or --key", () => {
   assert.deepEqual(parseFetchArgs(["x.tar.gz"]), {
+    mode: "url",
     url: "x.tar.gz",
     key: undefined,
     type: undefined,
     quiet: false,
+    offline: false,
+    mirrors: [],
   });
-  assert.deepEqual(parseFetchArgs(["x", LIBYAML_KEY, "--type", "tar.gz", "-q"]), {
+  assert.deepEqual(parseFetchArgs(["x", LIBYAML_KEY, "--type", "tar.gz", "-q", "--offline"]), {
+    mode: "url",
     url: "x",
     key: LIBYAML_KEY,
     type: "tar.gz",
     quiet: true,
+    offline: true,
+    mirrors: [],
   });
-  assert.equal(parseFetchArgs(["--key", LIBYAML_KEY, "x"]).key, LIBYAML_KEY);
-  assert.equal(parseFetchArgs(["x", LIBYAML_KEY, `--key=${LIBYAML_KEY}`]).key, LIBYAML_KEY);
+  const keyOf = (args: string[]) => {
+    const parsed = parseFetchArgs(args);
+    return parsed.mode === "url" ? parsed.key : undefined;
+  };
+  assert.equal(keyOf(["--key", LIBYAML_KEY, "x"]), LIBYAML_KEY);
+  assert.equal(keyOf(["x", LIBYAML_KEY, `--key=${LIBYAML_KEY}`]), LIBYAML_KEY);
+});
+
+Deno.test("parseFetchArgs() takes a profile: -p, or a first argument naming a .yaml/.yml file", () => {
+  const isFile = (path: string) => path === "stack.yaml" || path === "s.yml";
+  assert.deepEqual(parseFetchArgs(["stack.yaml", "a=1", "--dry-run", "-j", "2"], isFile), {
+    mode: "profile",
+    profile: "stack.yaml",
+    overrides: { a: "1" },
+    dryRun: true,
+    jobs: 2,
+    quiet: false,
+    offline: false,
+    mirrors: [],
+  });
+  const yml = parseFetchArgs(["s.yml", "--mirror", "/m1", "--mirror=m2", "--offline"], isFile);
+  assert.deepEqual([yml.mode, yml.offline, yml.mirrors], ["profile", true, ["/m1", "m2"]]);
+  assert.equal(parseFetchArgs(["-p", "other.yaml"], isFile).mode, "profile");
+  // A URL ending in .yaml that is no file here is a URL; so is a URL holding "=".
+  assert.equal(parseFetchArgs(["http://h/x.yaml"], isFile).mode, "url");
+  assert.deepEqual(parseFetchArgs(["http://h/get?f=x.tar.gz"], isFile), {
+    mode: "url",
+    url: "http://h/get?f=x.tar.gz",
+    key: undefined,
+    type: undefined,
+    quiet: false,
+    offline: false,
+    mirrors: [],
+  });
+});
+
+Deno.test("parseFetchArgs() rejects URL options with a profile and profile options with a URL", () => {
+  const isFile = (path: string) => path === "stack.yaml";
+  for (
+    const args of [
+      ["stack.yaml", "--key", LIBYAML_KEY],
+      ["stack.yaml", "extra"],
+      ["-p", "stack.yaml", "stack.yaml"],
+      ["stack.yaml", "-j", "0"],
+      ["x.tar.gz", "--dry-run"],
+      ["x.tar.gz", "-j", "2"],
+    ]
+  ) {
+    assert.throws(
+      () => parseFetchArgs(args, isFile),
+      (error) => error instanceof HitError && error.exitCode === 2,
+      args.join(" "),
+    );
+  }
 });
 
 Deno.test("parseFetchArgs() rejects a missing URL, extra arguments and two different keys", () => {

@@ -7,6 +7,7 @@ import {
   downloadToFile,
   isNetworkSource,
   locateSource,
+  mirrorFolder,
   mirrorUrl,
 } from "../../src/core/download.ts";
 import { HitError } from "../../src/errors.ts";
@@ -48,6 +49,16 @@ Deno.test("locateSource() treats plain paths as local and rejects unknown scheme
   assert.equal(isNetworkSource("https://127.0.0.1/a"), true);
   assert.equal(isNetworkSource("file:/a"), false);
   assert.equal(isNetworkSource("/a"), false);
+});
+
+Deno.test("mirrorFolder() is the folder of a local mirror, none for a network one", () => {
+  assert.equal(mirrorFolder("/media/usb/b"), "/media/usb/b");
+  assert.equal(mirrorFolder("bundle", "/w"), "/w/bundle");
+  assert.equal(mirrorFolder("file:///media/usb/b"), "/media/usb/b");
+  assert.equal(mirrorFolder("file:rel/b", "/w"), "/w/rel/b");
+  assert.equal(mirrorFolder("http://127.0.0.1:8/src"), undefined);
+  assert.equal(mirrorFolder("HTTPS://h/src"), undefined);
+  assert.equal(mirrorFolder("ftp://h/src"), undefined);
 });
 
 Deno.test("mirrorUrl() appends the pack path to URL prefixes and folders", () => {

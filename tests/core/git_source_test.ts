@@ -6,6 +6,7 @@ import {
   openSourceCache,
   type SourceCache,
 } from "../../src/core/source_cache.ts";
+import { hashTree } from "../../src/core/mirror_manifest.ts";
 import { HitError } from "../../src/errors.ts";
 import { listDir, makeTempDir, type TempDir } from "./_source_fixtures.ts";
 
@@ -175,6 +176,40 @@ Deno.test("SourceCache.fetchGit() offline refuses a remote URL unless the commit
   await cache.fetchGit(key, repos.main, { repoName: "proj", offline: true });
   await cache.fetchGit(key, remote, { repoName: "other", offline: true });
   await cache.fetchSource({ key, url: `${remote} master` }, { repoName: "x", offline: true });
+});
+
+Deno.test("SourceCache.fetchGit() takes commits and submodules from a folder mirror before any remote", async () => {
+  await using repos = await makeRepos();
+  await using dirs = await makeTempDir();
+  const first = cacheIn(join(dirs.path, "connected"));
+  await first.fetchGit(`git:${repos.second}`, repos.main, { repoName: "proj" });
+  const mirror = join(dirs.path, "connected");
+  const before = await hashTree(join(mirror, "git"));
+  // The remote would fail: nothing may ask it.
+  const remote = "https://127.0.0.1:9/x.git";
+  for (const offline of [false, true]) {
+    const root = join(dirs.path, `far-${offline}`);
+    const far = openSourceCache({ sourceCache: root, mirrors: [`file://${mirror}`] }, {
+      env: { PATH: Deno.env.get("PATH"), HOME: Deno.env.get("HOME") },
+    });
+    assert.deepEqual(await far.locate(`git:${repos.second}`), {
+      place: { mirror: `file://${mirror}` },
+      path: join(mirror, "git", "proj"),
+    });
+    await far.fetchGit(`git:${repos.second}`, remote, { repoName: "proj", offline });
+    assert.deepEqual(await listDir(join(root, "git")), ["proj", "proj.lib.sub"]);
+    assert.deepEqual(await far.locate(`git:${repos.subCommit}`), {
+      place: "cache",
+      path: join(root, "git", "proj.lib.sub"),
+    });
+    const work = join(root, "work");
+    await far.unpackGit(`git:${repos.second}`, work);
+    assert.equal(
+      await Deno.readTextFile(join(work, "lib", "sub", "sub.txt")),
+      "in the submodule\n",
+    );
+  }
+  assert.deepEqual(await hashTree(join(mirror, "git")), before, "the mirror is never written");
 });
 
 Deno.test("SourceCache.fetchGit() twice at once in one process both succeed", async () => {

@@ -10,6 +10,9 @@ import { LIBYAML, LIBYAML_KEY, serve, SOURCES_DIR } from "../core/_source_fixtur
 /** The packages of the small stack. */
 export const SMALL_PACKAGES = ["greeting", "tinygit", "yamldoc"];
 
+// Every file of the artifact linked into the profile.
+const LINK_ALL = `profile_links:\n- link: "*/**/*"\n`;
+
 /** The served small stack: its server and where each source is. */
 export interface SmallStackServer extends AsyncDisposable {
   url: string;
@@ -71,13 +74,31 @@ export async function startSmallStackServer(dir: string): Promise<SmallStackServ
   };
 }
 
+/** Where the small stack's sources are. */
+export type SmallStackPlaces = Pick<SmallStackServer, "tarballUrl" | "gitUrl" | "commit">;
+
 /** The spec files and profile of the small stack in `dir`; returns the profile's path. */
 export async function writeSmallStack(
   dir: string,
-  server: Pick<SmallStackServer, "tarballUrl" | "gitUrl" | "commit">,
+  server: SmallStackPlaces,
   options: { tarball?: { key: string; url: string } } = {},
 ): Promise<string> {
-  const pkgs = join(dir, "pkgs");
+  await writeSmallSpecs(join(dir, "pkgs"), server, options);
+  const profile = join(dir, "stack.yaml");
+  await Deno.writeTextFile(
+    profile,
+    "parameters:\n  BASH: /bin/bash\n  PATH: /usr/bin:/bin\npackage_dirs: [pkgs]\npackages:\n" +
+      SMALL_PACKAGES.map((name) => `  ${name}:\n`).join(""),
+  );
+  return profile;
+}
+
+/** The spec files of the small stack's packages in the package folder `pkgs`. */
+export async function writeSmallSpecs(
+  pkgs: string,
+  server: SmallStackPlaces,
+  options: { tarball?: { key: string; url: string } } = {},
+): Promise<void> {
   await Deno.mkdir(join(pkgs, "greeting"), { recursive: true });
   const tarball = options.tarball ?? { key: LIBYAML_KEY, url: server.tarballUrl };
   await Deno.writeTextFile(
@@ -89,21 +110,16 @@ export async function writeSmallStack(
   await Deno.writeTextFile(
     join(pkgs, "tinygit.yaml"),
     `sources:\n- key: git:${server.commit}\n  url: ${server.gitUrl}\n\nbuild_stages:\n` +
-      `- name: install\n  handler: bash\n  bash: |\n    make install PREFIX="\${ARTIFACT}"\n`,
+      `- name: install\n  handler: bash\n  bash: |\n    make install PREFIX="\${ARTIFACT}"\n` +
+      LINK_ALL,
   );
   await Deno.writeTextFile(join(pkgs, "greeting", "greeting.txt"), "hello from a bundle\n");
   await Deno.writeTextFile(
     join(pkgs, "greeting", "greeting.yaml"),
     `build_stages:\n- name: install\n  handler: bash\n  files: [greeting.txt]\n  bash: |\n` +
-      `    mkdir -p "\${ARTIFACT}/share"\n    cp _hashdist/greeting.txt "\${ARTIFACT}/share/"\n`,
+      `    mkdir -p "\${ARTIFACT}/share"\n    cp _hashdist/greeting.txt "\${ARTIFACT}/share/"\n` +
+      LINK_ALL,
   );
-  const profile = join(dir, "stack.yaml");
-  await Deno.writeTextFile(
-    profile,
-    "parameters:\n  BASH: /bin/bash\n  PATH: /usr/bin:/bin\npackage_dirs: [pkgs]\npackages:\n" +
-      SMALL_PACKAGES.map((name) => `  ${name}:\n`).join(""),
-  );
-  return profile;
 }
 
 async function git(cwd: string, ...args: string[]): Promise<string> {

@@ -1,50 +1,27 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { artifactDir } from "../../src/core/build_store.ts";
-import { type CliResult, CORPUS_DIR, makeTempDir, runCli } from "./_run_cli.ts";
+import { makeTempDir, runCli } from "./_run_cli.ts";
 import { SOURCE_KEYS, SOURCES_DIR } from "../core/_source_fixtures.ts";
 import { mirrorPackPath, type SourceEntry, startSourceServer } from "./_source_server.ts";
-
-/**
- * The tarball of each package whose corpus source entry names another version; the test profile
- * overrides only their `sources:`.
- */
-const TARBALLS: Record<string, string> = {
-  patchelf: "patchelf-0.14.3.tar.gz",
-  zlib: "zlib_1.2.13.dfsg.orig.tar.bz2",
-  png: "libpng1.6_1.6.39.orig.tar.gz",
-  bzip2: "bzip2_1.0.8.orig.tar.gz",
-  xz: "xz-utils_5.4.1.orig.tar.xz",
-  libogg: "libogg_1.3.5.orig.tar.xz",
-  libvorbis: "libvorbis_1.3.7.orig.tar.gz",
-  libyaml: "libyaml_0.2.5.orig.tar.gz",
-};
-
-/** fftw2 keeps the corpus's source entry; its tarball comes from the mirror only. */
-const FFTW = "fftw_2.1.5.orig.tar.gz";
-const FFTW_CORPUS_KEY = "tar.gz:7acx7lq4px4lteiwpa7ph2kknjcfddkj";
+import {
+  FFTW,
+  FFTW_CORPUS_KEY,
+  HOST_MPICC,
+  LIBYAML_SPEC,
+  mirrorConfig,
+  requireHostMpi,
+  run,
+  stackProfile,
+  statusIds,
+  TARBALLS,
+} from "./_real_stack.ts";
 
 /** The profile's closure: the packages above, fftw2, and the host packages `mpi` and `cmake`. */
 const PACKAGES = [...Object.keys(TARBALLS), "fftw2", "mpi", "cmake"].sort();
 
 /** Sonames of the stack's libraries; the host has `-dev` copies of several in `/usr/lib`. */
 const STACK_LIBRARY = /^lib(z|png16|bz2|lzma|ogg|vorbis|vorbisenc|vorbisfile|yaml)\.so\b/;
-
-/** debian.yaml's `HOST_MPICC`, which fftw2's configure uses through host-mpi. */
-const HOST_MPICC = "/usr/bin/mpicc";
-
-// Debian's libyaml 0.2.5 tarball is a git export without a configure script, so the corpus's
-// autotools spec cannot build it; this spec builds it with the CMake handler instead.
-const LIBYAML_SPEC = `extends: [cmake_package]
-
-build_stages:
-- name: configure
-  extra: ['-DBUILD_SHARED_LIBS=ON']
-
-when_build_dependency:
-- prepend_path: PKG_CONFIG_PATH
-  value: '\${ARTIFACT}/lib/pkgconfig'
-`;
 
 const PROGRAM = `#include <stdio.h>
 #include <ogg/ogg.h>
@@ -81,56 +58,6 @@ int main(int argc, char **argv) {
 }
 `;
 
-/** The test profile: debian.yaml, the test spec folder first, and the source overrides. */
-function stackProfile(sources: Record<string, SourceEntry>): string {
-  const overrides = Object.entries(sources).map(([name, entry]) =>
-    `  ${name}:\n    sources:\n    - key: ${entry.key}\n      url: ${entry.url}\n`
-  );
-  return `extends:
-- file: ${join(CORPUS_DIR, "debian.yaml")}
-package_dirs:
-- specs
-packages:
-  mpi:
-    use: host-mpi
-  cmake:
-    use: host-cmake
-  fftw2:
-${overrides.join("")}`;
-}
-
-/** A configuration whose source caches are the local one and the server's mirror. */
-function mirrorConfig(mirror: string): string {
-  return `build_stores:
-- dir: ./bld
-build_temp: ./tmp
-source_caches:
-- dir: ./src
-- url: ${mirror}
-cache: ./cache
-gc_roots: ./gcroots
-`;
-}
-
-/** Runs a host program with only PATH set, so libraries resolve by their RUNPATH alone. */
-async function run(command: string, args: string[], cwd: string): Promise<CliResult> {
-  const output = await new Deno.Command(command, {
-    args,
-    cwd,
-    clearEnv: true,
-    env: { PATH: "/usr/bin:/bin", LC_ALL: "C" },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
-}
-
 /** `name → artifact id` of each `[name] building ID` progress line. */
 function buildingIds(stderr: string): Record<string, string> {
   const ids: Record<string, string> = {};
@@ -149,16 +76,6 @@ function assertOnlyProgress(stderr: string, plan: string): void {
     !/^\d\d:\d\d:\d\d \[\S+\] (building \S+|built in \d+\.\d s)$/.test(line)
   );
   assert.deepEqual(other, [], stderr);
-}
-
-/** `hit status --json` as `name → artifact id`, asserting every package is built. */
-async function statusIds(cwd: string): Promise<Record<string, string>> {
-  const result = await runCli(["status", "stack.yaml", "--json"], { cwd });
-  assert.equal(result.code, 0, result.stderr);
-  assert.equal(result.stderr, "");
-  const rows = JSON.parse(result.stdout) as { name: string; artifact_id: string; built: boolean }[];
-  assert.deepEqual(rows.filter((row) => !row.built), []);
-  return Object.fromEntries(rows.map((row) => [row.name, row.artifact_id]));
 }
 
 /** What `ldd FILE` resolves, as `soname → real path`; asserts nothing is "not found". */
@@ -204,18 +121,6 @@ async function sharedLibraries(artifact: string): Promise<string[]> {
     }
   }
   return found.sort();
-}
-
-/** Fails with what to install when the host MPI that debian.yaml names is missing. */
-async function requireHostMpi(): Promise<void> {
-  try {
-    await Deno.stat(HOST_MPICC);
-  } catch {
-    throw new Error(
-      `build a real stack: "${HOST_MPICC}" is missing (debian.yaml's HOST_MPICC, used by fftw2): ` +
-        "install Debian's MPICH with `apt-get install mpich libmpich-dev`",
-    );
-  }
 }
 
 Deno.test("hit build builds a real stack from corpus specs, then rebuilds only what a new source changes", async (t) => {

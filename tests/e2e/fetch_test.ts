@@ -99,5 +99,5 @@ Deno.test("hit fetch without a URL is a usage error", async () => {
   const result = await runCli(["fetch"], { cwd: dir.path });
   assert.equal(result.code, 2);
   assert.equal(result.stdout, "");
-  assert.match(result.stderr, /^error: fetch: missing URL\n/);
+  assert.match(result.stderr, /^error: fetch: missing URL or profile\n/);
 });
