@@ -9,6 +9,13 @@ async function commandNames(cwd: string): Promise<string[]> {
   return list.split("\n").map((line) => line.trim().split(/\s+/)[0]);
 }
 
+/** Every alias `hit --help` shows, as "(alias NAME)". */
+async function aliasNames(cwd: string): Promise<string[]> {
+  const help = await runCli(["--help"], { cwd });
+  const list = help.stdout.split("\ncommands:\n")[1].split("\n\n")[0];
+  return [...list.matchAll(/\(alias ([^)]+)\)/g)].flatMap((match) => match[1].split(", "));
+}
+
 /** Runs a bash script that has loaded `hit completions bash` through `source <(...)`. */
 async function bashWithCompletions(script: string, cwd: string): Promise<string> {
   const output = await new Deno.Command("bash", {
@@ -57,7 +64,7 @@ Deno.test("hit completions bash defines _hit for complete -F and lists every com
   const [declared, registered, all] = out.trimEnd().split("\n");
   assert.equal(declared, "_hit");
   assert.equal(registered, "complete -o bashdefault -o default -F _hit hit");
-  assert.deepEqual(all.split(" ").sort(), [...names].sort());
+  assert.deepEqual(all.split(" ").sort(), [...names, ...await aliasNames(dir.path)].sort());
 });
 
 Deno.test("the bash completion completes commands, global options and each command's options", async () => {
@@ -96,7 +103,7 @@ Deno.test("hit completions zsh prints a #compdef function with every command and
   assert.ok(result.stdout.startsWith("#compdef hit\n"));
   for (const name of await commandNames(dir.path)) {
     assert.match(result.stdout, new RegExp(`^ {4}'${name}:`, "m"), name);
-    assert.match(result.stdout, new RegExp(`^ {8}\\(${name}\\)$`, "m"), name);
+    assert.match(result.stdout, new RegExp(`^ {8}\\(${name}(\\|[a-z-]+)*\\)$`, "m"), name);
   }
   assert.match(result.stdout, /'\(-p --profile\)'\{-p,--profile\}'\[profile file/);
   assert.match(result.stdout, /'--overwrite-existing\[replace an existing NAME\.yaml\]'/);
