@@ -17,6 +17,7 @@ import { mirrorCommand } from "./cli/mirror.ts";
 import { buildCommand } from "./cli/build.ts";
 import { loadCommand, shellCommand } from "./cli/load.ts";
 import { bdirCommand } from "./cli/bdir.ts";
+import { developCommand } from "./cli/develop.ts";
 import { logCommand } from "./cli/log.ts";
 import { buildUnpackSourcesCommand } from "./cli/build_unpack_sources.ts";
 import { buildWhitelistCommand } from "./cli/build_whitelist.ts";
@@ -38,6 +39,7 @@ export const INTERNAL_ERROR_EXIT = 70;
 
 const COMMANDS: readonly Command[] = [
   buildCommand,
+  developCommand,
   statusCommand,
   loadCommand,
   shellCommand,

@@ -12,6 +12,8 @@ import { BuildFailure } from "../stages/build_artifact.ts";
 import { buildProfile, PackagesFailed } from "../stages/build_profile.ts";
 import { findBwrap, missingBwrapError, type SandboxKind } from "../stages/sandbox.ts";
 import { openSourceStore } from "../stages/source_store.ts";
+import { developProfile } from "../stages/develop_profile.ts";
+import type { LinkAction } from "../spec/profile_links.ts";
 import { checkOfflineSources, prefetchCommand } from "../stages/missing_sources.ts";
 import { type OptionSpec, parseOptions, splitOverrides, usageError } from "./args.ts";
 import { chooseProgressMode, ProgressWriter } from "./build_progress.ts";
@@ -40,7 +42,8 @@ export interface BuildArgs {
   quiet: boolean;
 }
 
-const OPTIONS: readonly OptionSpec[] = [
+/** The options of `hit build`; `hit develop` shares most of them. */
+export const OPTIONS: readonly OptionSpec[] = [
   {
     name: "profile",
     short: "p",
@@ -83,16 +86,35 @@ export function parseBuildArgs(args: string[], cpus: number): BuildArgs {
     throw usageError("build", `profile given twice: "${others[0]}" and "${option}"`);
   }
   const profile = option ?? others[0] ?? "default.yaml";
+  return buildArgsFrom("build", { values, repeated, profile, overrides, cpus });
+}
+
+/**
+ * The build options of a command line whose profile and overrides are already known (shared
+ * by `hit build` and `hit develop`).
+ * @throws {HitError} (exit 2) on bad usage.
+ */
+export function buildArgsFrom(
+  command: string,
+  parsed: {
+    values: Record<string, string | true>;
+    repeated?: Record<string, string[]>;
+    profile: string;
+    overrides: Record<string, string>;
+    cpus: number;
+  },
+): BuildArgs {
+  const { values, repeated, profile, overrides, cpus } = parsed;
   let jobs = cpus;
   if (values.jobs !== undefined) {
     jobs = Number(values.jobs);
     if (!Number.isInteger(jobs) || jobs < 1) {
-      throw usageError("build", `"-j" needs a whole number of CPUs, got "${values.jobs}"`);
+      throw usageError(command, `"-j" needs a whole number of CPUs, got "${values.jobs}"`);
     }
   }
   let output = values.output as string | undefined;
   if (output === undefined) {
-    if (!profile.endsWith(".yaml")) {
+    if (!profile.endsWith(".yaml") && command === "build") {
       throw usageError(
         "build",
         `the profile "${profile}" does not end in ".yaml"`,
@@ -103,10 +125,10 @@ export function parseBuildArgs(args: string[], cpus: number): BuildArgs {
   }
   const sandbox = values.sandbox as string | undefined;
   if (sandbox !== undefined && sandbox !== "bwrap" && sandbox !== "none") {
-    throw usageError("build", `unknown sandbox "${sandbox}"`, 'use "bwrap" or "none"');
+    throw usageError(command, `unknown sandbox "${sandbox}"`, 'use "bwrap" or "none"');
   }
   if (values["keep-build"] && values["no-keep-build"]) {
-    throw usageError("build", `"--keep-build" and "--no-keep-build" conflict`);
+    throw usageError(command, `"--keep-build" and "--no-keep-build" conflict`);
   }
   return {
     profile,
@@ -143,7 +165,26 @@ examples:
   hit build stack.yaml -j 4 -k -o mystack`,
   options: OPTIONS,
   async run(args: string[], context: CommandContext): Promise<number> {
-    const parsed = parseBuildArgs(args, navigator.hardwareConcurrency || 1);
+    return await runBuild(parseBuildArgs(args, navigator.hardwareConcurrency || 1), context);
+  },
+};
+
+/** What `hit develop` asks of a build: a writable profile in `target` instead of the store. */
+export interface DevelopRequest {
+  target: string;
+  link: LinkAction;
+}
+
+/**
+ * Runs a build: packages into the store, then the profile artifact and its link, or, for
+ * `hit develop`, the profile into a folder of the user's.
+ */
+export async function runBuild(
+  parsed: BuildArgs,
+  context: CommandContext,
+  develop?: DevelopRequest,
+): Promise<number> {
+  {
     const resolved = await resolveProfile(parsed.profile, {
       overrides: parsed.overrides,
       cwd: context.cwd,
@@ -202,8 +243,14 @@ examples:
         keepBuild: parsed.keepBuild,
         signal: controller.signal,
       }, {
-        link: parsed.packages.length > 0 ? undefined : resolve(context.cwd, parsed.output),
-        only: parsed.packages.length > 0 ? parsed.packages : undefined,
+        link: parsed.packages.length > 0 || develop
+          ? undefined
+          : resolve(context.cwd, parsed.output),
+        only: parsed.packages.length > 0
+          ? parsed.packages
+          : develop
+          ? resolved.buildOrder
+          : undefined,
         serial: parsed.serial,
         keepGoing: parsed.keepGoing,
         onEvent: (event) => progress.event(event),
@@ -211,6 +258,19 @@ examples:
     } catch (error) {
       if (error instanceof PackagesFailed) await context.stderr.write(renderLogTails(error));
       throw error;
+    }
+    if (develop) {
+      await developProfile(resolved, develop, {
+        config,
+        sandbox,
+        bwrap,
+        self: context.self(),
+        unpackSource: (key, target) => sources.unpack(key, target),
+        cpuCount: parsed.jobs,
+        keepBuild: parsed.keepBuild,
+      });
+      await context.stdout.write(`Development profile ${develop.target} successful\n`);
+      return 0;
     }
     if (result.link !== undefined) {
       const verb = result.built.length === 0 ? "Up to date" : "Profile build successful";
@@ -221,8 +281,8 @@ examples:
       );
     }
     return 0;
-  },
-};
+  }
+}
 
 /** The last lines of the log of each failed package, for stderr. */
 export function renderLogTails(error: PackagesFailed): string {

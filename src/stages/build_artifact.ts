@@ -120,12 +120,7 @@ export async function buildArtifact(
     const imports = importsOf(spec, store);
     const mounts: SandboxMounts = {
       writable: [{ from: buildDir, to: buildDir }, { from: outputDir, to: finalDir }],
-      readOnly: [
-        ...new Set([
-          ...artifactJson.dependencies.map((dep) => artifactDir(store, dep)),
-          ...context.self.readOnly,
-        ]),
-      ],
+      readOnly: artifactJson.dependencies.map((dep) => artifactDir(store, dep)),
     };
     const runner = makeRunner(context, mounts, log);
     await runJob(spec.build as ValueMap, {
@@ -152,7 +147,8 @@ export async function buildArtifact(
     return { status: "built", dir: finalDir, buildDir: keep ? buildDir : undefined };
   } catch (error) {
     const keep = context.keepBuild !== "never" && !options.isProfile && !context.signal?.aborted;
-    const tail = keep && log !== undefined ? lastLines(await readLog(log), 20) : [];
+    // The tail is shown even when the folder goes (a failed profile build says why).
+    const tail = log !== undefined ? lastLines(await readLog(log), 20) : [];
     log?.close();
     await removeTree(outputDir);
     if (!keep) await removeTree(buildDir);
@@ -268,14 +264,30 @@ function lastLines(bytes: Uint8Array, count: number): string[] {
   return lines.slice(-count);
 }
 
-function makeRunner(context: BuildContext, mounts: SandboxMounts, log: Deno.FsFile): ProcessRunner {
+/**
+ * The process runner of a job: each process under bwrap with `mounts` (or directly with
+ * `--sandbox=none`), output appended to `log`. Only in-build `hit` commands see the `hit`
+ * runtime; the build's own scripts do not.
+ */
+export function makeRunner(
+  context: Pick<BuildContext, "sandbox" | "bwrap" | "self" | "signal" | "onOutput">,
+  mounts: SandboxMounts,
+  log: Deno.FsFile,
+): ProcessRunner {
+  const withSelf: SandboxMounts = {
+    writable: mounts.writable,
+    readOnly: [...new Set([...mounts.readOnly, ...context.self.readOnly])],
+  };
   return async (request) => {
     if (context.signal?.aborted) throw new HitError("run job: the build was interrupted");
-    const argv = request.kind === "hit" ? [...context.self.argv, ...request.argv] : request.argv;
-    const env = request.kind === "hit" ? { ...request.env, ...context.self.env } : request.env;
+    const isHit = request.kind === "hit";
+    const argv = isHit ? [...context.self.argv, ...request.argv] : request.argv;
+    const env = isHit ? { ...request.env, ...context.self.env } : request.env;
     const sandboxed = context.sandbox === "bwrap";
     const program = sandboxed ? context.bwrap! : argv[0];
-    const args = sandboxed ? bwrapArgs(mounts, request.cwd, argv) : argv.slice(1);
+    const args = sandboxed
+      ? bwrapArgs(isHit ? withSelf : mounts, request.cwd, argv)
+      : argv.slice(1);
     // bwrap itself is started with the job's environment only: its first process keeps the
     // environment it was started with, readable at /proc/1/environ inside.
     const child = new Deno.Command(program, {

@@ -1,0 +1,90 @@
+/**
+ * `hit develop` (HASHDIST.md §6.6): the profile job run into a folder of the user's instead
+ * of the store, with the link kind the user chose and no write protection, so that
+ * `pip install` or `make install` into it works. Package artifacts stay read-only.
+ */
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { artifactDir, formatStoreJson, makeArtifactJson } from "../core/build_store.ts";
+import { runJob } from "../core/run_job.ts";
+import { artifactId } from "../spec/artifact_id.ts";
+import { profileBuildSpec } from "../spec/build_spec.ts";
+import type { LinkAction } from "../spec/profile_links.ts";
+import type { ResolvedProfile } from "../spec/resolve.ts";
+import type { Value, ValueMap } from "../spec/values.ts";
+import { type BuildContext, configDocument, makeRunner } from "./build_artifact.ts";
+
+/**
+ * Link rules of a package for `link` (§3.7): its `link` rules use that action, and
+ * `launcher` rules are dropped when copying.
+ */
+export function developLinkRules(rules: ValueMap[], link: LinkAction): ValueMap[] {
+  return rules.flatMap((rule) => {
+    if (rule.action === "relative_symlink") return [{ ...rule, action: link }];
+    if (rule.action === "launcher" && link === "copy") return [];
+    return [rule];
+  });
+}
+
+/** The build spec of a development profile: the profile's, without `--write-protect`. */
+export function developBuildSpec(resolved: ResolvedProfile, link: LinkAction): ValueMap {
+  const build = resolved.profileBuildSpec.build as ValueMap;
+  const order = (build.import as ValueMap[]).map((entry) => String(entry.id));
+  const byId = new Map([...resolved.packages.values()].map((pkg) => [pkg.artifactId, pkg]));
+  const members = order.map((id) => {
+    const pkg = byId.get(id)!;
+    return { ...pkg, linkRules: developLinkRules(pkg.linkRules, link) };
+  });
+  return profileBuildSpec(members, { writeProtect: false });
+}
+
+/**
+ * Runs the development profile of `resolved` into `target` (an empty folder): its links,
+ * `build.json`, the log, `artifact.json` and `id`, as the original leaves them. Every package
+ * must be built already.
+ * @throws {HitError} when the job fails.
+ */
+export async function developProfile(
+  resolved: ResolvedProfile,
+  request: { target: string; link: LinkAction },
+  context: BuildContext,
+): Promise<void> {
+  const { target, link } = request;
+  const store = context.config.buildStore;
+  const spec = developBuildSpec(resolved, link);
+  const id = artifactId(spec);
+  const artifactJson = await makeArtifactJson(store, id, spec, context.sandbox);
+  await Deno.mkdir(join(target, "job"), { recursive: true });
+  await Deno.mkdir(join(target, "_hashdist"), { recursive: true });
+  await Deno.writeTextFile(join(target, "build.json"), formatStoreJson(spec) + "\n", {
+    mode: 0o444,
+  });
+  using log = await Deno.open(join(target, "_hashdist", "build.log"), {
+    read: true,
+    create: true,
+    append: true,
+  });
+  const runner = makeRunner(context, {
+    writable: [{ from: target, to: target }],
+    readOnly: artifactJson.dependencies.map((dep) => artifactDir(store, dep)),
+  }, log);
+  await runJob(spec.build as ValueMap, {
+    buildDir: target,
+    artifactDir: target,
+    jobDir: join(target, "job"),
+    imports: ((spec.build as ValueMap).import as ValueMap[]).map((entry) => ({
+      id: String(entry.id),
+      ref: entry.ref === null ? null : String(entry.ref),
+      dir: artifactDir(store, String(entry.id)),
+    })),
+    configJson: JSON.stringify(configDocument(context.config)),
+    run: runner,
+  });
+  const logBytes = await Deno.readFile(join(target, "_hashdist", "build.log"));
+  await Deno.writeFile(join(target, "build.log.gz"), gzipSync(logBytes));
+  await Deno.writeTextFile(
+    join(target, "artifact.json"),
+    formatStoreJson(artifactJson as unknown as Value),
+  );
+  await Deno.writeTextFile(join(target, "id"), id + "\n");
+}
