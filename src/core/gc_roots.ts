@@ -46,6 +46,18 @@ export async function linkProfile(
   gcRoots: string,
 ): Promise<string> {
   const absolute = await absoluteLinkPath(link);
+  let existing: Deno.FileInfo | undefined;
+  try {
+    existing = await Deno.lstat(absolute);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  // Only a symlink is replaced: a folder or file of the user's at that name is never touched.
+  if (existing !== undefined && !existing.isSymlink) {
+    throw new HitError(`link profile: "${absolute}" exists and is not a symlink`, {
+      hint: 'remove it, or name the link another way with "-o NAME"',
+    });
+  }
   await replaceSymlink(artifact, absolute);
   await Deno.mkdir(gcRoots, { recursive: true });
   await replaceSymlink(absolute, join(gcRoots, gcRootName(absolute)));

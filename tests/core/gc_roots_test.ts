@@ -138,3 +138,19 @@ Deno.test("removeProfileLink() also removes a root named by the original's base6
   ]);
   assert.deepEqual([...Deno.readDirSync(fixture.gcRoots)], []);
 });
+
+Deno.test("linkProfile() refuses to replace a folder or file that is not a symlink", async () => {
+  const dir = await Deno.realPath(await Deno.makeTempDir());
+  try {
+    await Deno.mkdir(join(dir, "artifact"));
+    await Deno.mkdir(join(dir, "stack"));
+    await Deno.writeTextFile(join(dir, "stack", "mine.txt"), "keep me");
+    await assert.rejects(
+      linkProfile(join(dir, "artifact"), join(dir, "stack"), join(dir, "roots")),
+      /exists and is not a symlink/,
+    );
+    assert.equal(await Deno.readTextFile(join(dir, "stack", "mine.txt")), "keep me");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
