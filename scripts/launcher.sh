@@ -48,6 +48,8 @@ fi
 
 DENO_DIR=$cache/deno-dir
 DENO_NO_UPDATE_CHECK=1
-export DENO_DIR DENO_NO_UPDATE_CHECK
+# This file itself, so that `hit mirror export` can carry it across an air gap.
+HIT_EXECUTABLE=$(cd "$(dirname "$0")" && pwd -P)/$(basename "$0")
+export DENO_DIR DENO_NO_UPDATE_CHECK HIT_EXECUTABLE
 exec "$final/deno" run --quiet @RUN_FLAGS@ "$final/main.js" "$@"
 exit 127

@@ -113,8 +113,8 @@ export const mirrorCommand: Command = {
 
 export writes a bundle of every source the profiles need (from the source cache: run "hit
 fetch PROFILE" first), with a manifest (hit-mirror.json: key, package, URL, size and sha256 of
-each), the profile and spec files under profiles/, and a copy of hit when it is a compiled
-binary. A bundle folder is laid out as a source cache: use it in place as a read-only mirror
+each), the profile and spec files under profiles/, and bin/hit, a copy of hit itself when it
+runs as one file. A bundle folder is laid out as a source cache: use it in place as a read-only mirror
 (--mirror DIR, or "- url: DIR" under source_caches). verify checks every entry; import
 verifies, then adds the sources to the source cache (nothing when any entry is damaged).
 
@@ -195,8 +195,21 @@ async function runExport(
       parameters: parsed.overrides,
       artifactId: profile.profileArtifactId,
     })),
-    binary: currentRunMode() === "compiled" ? Deno.execPath() : undefined,
+    binary: hitExecutable(currentRunMode(), context.env),
     created: new Date(),
     env: context.env,
   });
+}
+
+/**
+ * The one file to carry in a bundle: a compiled binary is the running program; a
+ * self-extracting file names itself in HIT_EXECUTABLE (set by its launcher). From source, none.
+ */
+export function hitExecutable(
+  mode: ReturnType<typeof currentRunMode>,
+  env: Readonly<Record<string, string>>,
+): string | undefined {
+  if (mode === "compiled") return Deno.execPath();
+  if (mode === "self-extracting" && env.HIT_EXECUTABLE?.startsWith("/")) return env.HIT_EXECUTABLE;
+  return undefined;
 }

@@ -101,6 +101,16 @@ Deno.test("hit as one self-extracting file runs alone, offline, from a fresh HOM
     },
   );
 
+  await t.step("hit mirror export carries the one file itself as bin/hit", async () => {
+    const exported = await runOffline(hit, ["mirror", "export", "stack.yaml", "-o", "bundle"], {
+      cwd: alone,
+      home,
+    });
+    assert.equal(exported.code, 0, exported.stderr);
+    const carried = await Deno.readFile(join(alone, "bundle", "bin", "hit"));
+    assert.deepEqual(carried, await Deno.readFile(hit));
+  });
+
   await t.step("two first runs at once both succeed and leave one unpacked folder", async () => {
     const freshHome = join(work.path, "home2");
     await Deno.mkdir(freshHome);
