@@ -51,7 +51,14 @@ export interface JobOptions {
   /** `HDIST_CONFIG`: the configuration as compact JSON, for in-job `hit` commands (Q14). */
   configJson: string;
   run: ProcessRunner;
+  /**
+   * `hit logpipe HEADING LEVEL` (§5.6): makes a FIFO whose lines go to the build log under
+   * HEADING at LEVEL, and returns its path. Only the caller owns the log, so it provides this.
+   */
+  logpipe?: (heading: string, level: string) => Promise<string>;
 }
+
+const LOG_LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"];
 
 const TYPE_KEYS = [
   "commands",
@@ -181,13 +188,15 @@ async function runProcess(
   }
   const argv = args.map((arg) => substituteJobVars(String(arg), local));
   const capture = node.to_var !== undefined || node.append_to_file !== undefined;
-  const result = await options.run({
-    kind,
-    argv: kind === "cmd" ? [resolveProgram(argv[0], local), ...argv.slice(1)] : argv,
-    env: local,
-    cwd: local.PWD,
-    captureStdout: capture,
-  });
+  const result = kind === "hit" && argv[0] === "logpipe"
+    ? { code: 0, stdout: await makeLogpipe(argv.slice(1), options) }
+    : await options.run({
+      kind,
+      argv: kind === "cmd" ? [resolveProgram(argv[0], local), ...argv.slice(1)] : argv,
+      env: local,
+      cwd: local.PWD,
+      captureStdout: capture,
+    });
   if (result.code !== 0) {
     throw new HitError(
       `run job: ${kind} ${JSON.stringify(argv)} failed with exit code ${result.code}`,
@@ -200,6 +209,16 @@ async function runProcess(
       append: true,
     });
   }
+}
+
+async function makeLogpipe(args: string[], options: JobOptions): Promise<string> {
+  if (args.length !== 2 || !LOG_LEVELS.includes(args[1])) {
+    throw new HitError(`run job: usage: hit logpipe HEADING LEVEL`, {
+      hint: `LEVEL is one of ${LOG_LEVELS.join(", ")}`,
+    });
+  }
+  if (!options.logpipe) throw new HitError("run job: this job has no log for logpipe");
+  return await options.logpipe(args[0], args[1]);
 }
 
 async function writeInput(input: Value, stem: string, jobDir: string): Promise<string> {
