@@ -118,7 +118,7 @@ export async function runStageWorker<Result, Progress = never>(
   const worker = new Worker(module, {
     type: "module",
     name: `hit ${options.stage} stage`,
-    deno: { permissions: options.permissions },
+    deno: { permissions: withRealPaths(options.permissions) },
   });
   try {
     return await new Promise<Result>((resolve, reject) => {
@@ -172,4 +172,29 @@ export function serveStageRequest<Request, Result, Progress = never>(
       post({ kind: "failed", error: encodeError(error) });
     }
   };
+}
+
+/**
+ * `permissions` with the real path added beside each granted path that goes through a
+ * symlink: Deno checks file access against real paths, so a grant of `~/cache` where `~` is a
+ * symlink would refuse the very files it names.
+ */
+export function withRealPaths(permissions: StagePermissions): StagePermissions {
+  const expand = (paths: unknown) => {
+    if (!Array.isArray(paths)) return paths;
+    const out = new Set<string>(paths as string[]);
+    for (const path of paths as string[]) {
+      try {
+        out.add(Deno.realPathSync(path));
+      } catch {
+        // Not there yet (a temp folder to create): its grant stays as given.
+      }
+    }
+    return [...out];
+  };
+  return {
+    ...permissions,
+    read: expand(permissions.read),
+    write: expand(permissions.write),
+  } as StagePermissions;
 }
