@@ -6,68 +6,91 @@ import { HitError, renderHitError, USAGE_EXIT } from "./errors.ts";
 import { parseGlobalArgs, wantsHelp } from "./cli/args.ts";
 import { type Command, type CommandContext, findCommand } from "./cli/command.ts";
 import { createHelpCommand, renderCommandHelp, renderMainHelp } from "./cli/help.ts";
-import { fileWriter, OutputClosedError } from "./cli/output.ts";
-import { showCommand } from "./cli/show.ts";
-import { statusCommand } from "./cli/status.ts";
-import { versionCommand } from "./cli/version.ts";
-import { createLinksCommand } from "./cli/create_links.ts";
-import { buildPostprocessCommand } from "./cli/build_postprocess.ts";
-import { fetchCommand } from "./cli/fetch.ts";
-import { mirrorCommand } from "./cli/mirror.ts";
-import { buildCommand } from "./cli/build.ts";
-import { loadCommand, shellCommand } from "./cli/load.ts";
-import { bdirCommand } from "./cli/bdir.ts";
-import { developCommand } from "./cli/develop.ts";
-import { logCommand } from "./cli/log.ts";
-import { buildUnpackSourcesCommand } from "./cli/build_unpack_sources.ts";
-import { buildWhitelistCommand } from "./cli/build_whitelist.ts";
-import { buildWriteFilesCommand } from "./cli/build_write_files.ts";
-import { initHomeCommand } from "./cli/init_home.ts";
-import { selfCheckCommand } from "./cli/self_check.ts";
-import { whyCommand } from "./cli/why.ts";
-import { graphCommand } from "./cli/graph.ts";
-import { skeletonPypiCommand } from "./cli/skeleton_pypi.ts";
 import { createCompletionsCommand } from "./cli/completions.ts";
-import { gcCommand } from "./cli/gc.ts";
-import { purgeCommand } from "./cli/purge.ts";
-import { cpCommand, mvCommand, rmCommand } from "./cli/link_commands.ts";
-import { clearSourcesCommand } from "./cli/clearsources.ts";
+import { fileWriter, OutputClosedError } from "./cli/output.ts";
+import { versionCommand } from "./cli/version.ts";
 import { selfCommand } from "./self_command.ts";
 
 /** Exit code for a bug in `hit` (an error that is not a `HitError`): EX_SOFTWARE. */
 export const INTERNAL_ERROR_EXIT = 70;
 
-const COMMANDS: readonly Command[] = [
-  buildCommand,
-  developCommand,
-  statusCommand,
-  loadCommand,
-  shellCommand,
-  bdirCommand,
-  showCommand,
-  logCommand,
-  whyCommand,
-  graphCommand,
-  initHomeCommand,
-  selfCheckCommand,
-  gcCommand,
-  rmCommand,
-  cpCommand,
-  mvCommand,
-  purgeCommand,
-  fetchCommand,
-  mirrorCommand,
-  skeletonPypiCommand,
-  clearSourcesCommand,
-  createLinksCommand,
-  buildPostprocessCommand,
-  buildWriteFilesCommand,
-  buildUnpackSourcesCommand,
-  buildWhitelistCommand,
-  createCompletionsCommand(() => COMMANDS),
-  createHelpCommand(() => COMMANDS),
-  versionCommand,
+/** One command of the list: its names, and how to load it. */
+interface CommandEntry {
+  names: string[];
+  load: () => Promise<Command>;
+}
+
+// Only the command that runs is loaded: `hit status` does not compile the build, fetch and
+// sandbox code (about half the start-up time). String-literal imports stay visible to
+// `deno compile` and `deno bundle`.
+const COMMANDS: readonly CommandEntry[] = [
+  { names: ["build"], load: async () => (await import("./cli/build.ts")).buildCommand },
+  { names: ["develop"], load: async () => (await import("./cli/develop.ts")).developCommand },
+  { names: ["status"], load: async () => (await import("./cli/status.ts")).statusCommand },
+  { names: ["load", "env"], load: async () => (await import("./cli/load.ts")).loadCommand },
+  { names: ["shell"], load: async () => (await import("./cli/load.ts")).shellCommand },
+  { names: ["bdir"], load: async () => (await import("./cli/bdir.ts")).bdirCommand },
+  { names: ["show"], load: async () => (await import("./cli/show.ts")).showCommand },
+  { names: ["log"], load: async () => (await import("./cli/log.ts")).logCommand },
+  { names: ["why"], load: async () => (await import("./cli/why.ts")).whyCommand },
+  { names: ["graph"], load: async () => (await import("./cli/graph.ts")).graphCommand },
+  { names: ["init-home"], load: async () => (await import("./cli/init_home.ts")).initHomeCommand },
+  {
+    names: ["self-check"],
+    load: async () => (await import("./cli/self_check.ts")).selfCheckCommand,
+  },
+  { names: ["gc"], load: async () => (await import("./cli/gc.ts")).gcCommand },
+  { names: ["rm"], load: async () => (await import("./cli/link_commands.ts")).rmCommand },
+  { names: ["cp"], load: async () => (await import("./cli/link_commands.ts")).cpCommand },
+  { names: ["mv"], load: async () => (await import("./cli/link_commands.ts")).mvCommand },
+  { names: ["purge"], load: async () => (await import("./cli/purge.ts")).purgeCommand },
+  { names: ["fetch"], load: async () => (await import("./cli/fetch.ts")).fetchCommand },
+  { names: ["mirror"], load: async () => (await import("./cli/mirror.ts")).mirrorCommand },
+  {
+    names: ["skeleton-pypi"],
+    load: async () => (await import("./cli/skeleton_pypi.ts")).skeletonPypiCommand,
+  },
+  {
+    names: ["clearsources"],
+    load: async () => (await import("./cli/clearsources.ts")).clearSourcesCommand,
+  },
+  {
+    names: ["create-links"],
+    load: async () => (await import("./cli/create_links.ts")).createLinksCommand,
+  },
+  {
+    names: ["build-postprocess"],
+    load: async () => (await import("./cli/build_postprocess.ts")).buildPostprocessCommand,
+  },
+  {
+    names: ["build-write-files"],
+    load: async () => (await import("./cli/build_write_files.ts")).buildWriteFilesCommand,
+  },
+  {
+    names: ["build-unpack-sources"],
+    load: async () => (await import("./cli/build_unpack_sources.ts")).buildUnpackSourcesCommand,
+  },
+  {
+    names: ["build-whitelist"],
+    load: async () => (await import("./cli/build_whitelist.ts")).buildWhitelistCommand,
+  },
+  { names: ["completions"], load: () => Promise.resolve(completionsCommand) },
+  { names: ["help"], load: () => Promise.resolve(helpCommand) },
+  { names: ["version"], load: () => Promise.resolve(versionCommand) },
 ];
+
+let everyCommand: readonly Command[] = [];
+
+/** Loads every command (for help, completions and "did you mean" hints). */
+async function allCommands(): Promise<readonly Command[]> {
+  if (everyCommand.length === 0) {
+    everyCommand = await Promise.all(COMMANDS.map((entry) => entry.load()));
+  }
+  return everyCommand;
+}
+
+const completionsCommand = createCompletionsCommand(() => everyCommand);
+const helpCommand = createHelpCommand(() => everyCommand);
 
 /** Runs `hit` with `args` (without the program name); returns the exit code. */
 export async function main(args: string[], context: CommandContext): Promise<number> {
@@ -81,15 +104,16 @@ export async function main(args: string[], context: CommandContext): Promise<num
 async function dispatch(args: string[], context: CommandContext): Promise<number> {
   const global = parseGlobalArgs(args);
   if (global.version) return await versionCommand.run([], context);
-  if (global.help) {
-    await context.stdout.write(renderMainHelp(COMMANDS));
-    return 0;
+  if (global.help || global.command === undefined) {
+    await (global.help ? context.stdout : context.stderr).write(
+      renderMainHelp(await allCommands()),
+    );
+    return global.help ? 0 : USAGE_EXIT;
   }
-  if (global.command === undefined) {
-    await context.stderr.write(renderMainHelp(COMMANDS));
-    return USAGE_EXIT;
-  }
-  const command = findCommand(global.command, COMMANDS);
+  const entry = COMMANDS.find((candidate) => candidate.names.includes(global.command!));
+  // An unknown name: `findCommand` says so, with the closest names as a hint.
+  const command = entry ? await entry.load() : findCommand(global.command, await allCommands());
+  if (command === helpCommand || command === completionsCommand) await allCommands();
   if (wantsHelp(global.args)) {
     await context.stdout.write(renderCommandHelp(command));
     return 0;
