@@ -13,6 +13,14 @@ export type TarballType = "tar.gz" | "tar.bz2" | "tar.xz" | "tar";
 
 const PROGRAMS: Record<string, string> = { "tar.bz2": "bzip2", "tar.xz": "xz" };
 
+/** The `PATH` the decompressors are looked up in: the system's, never the user's. */
+export const DECOMPRESSOR_PATH = "/usr/bin:/bin";
+
+/** The program that decompresses a tarball of `type` (`bzip2`, `xz`), if one is needed. */
+export function decompressorProgram(type: string): string | undefined {
+  return Object.hasOwn(PROGRAMS, type) ? PROGRAMS[type] : undefined;
+}
+
 /**
  * Opens the tarball at `path` and returns its decompressed bytes as a stream. A read or
  * decompression failure errors the stream with a `HitError` "corrupted archive".
@@ -41,7 +49,7 @@ export function decompressStream(
   // node:zlib rather than DecompressionStream: that one fails on multi-member gzip files and
   // on trailing zeros, which gzip and Python's tarfile accept (checked with Deno 2.9.6).
   if (type === "tar.gz") return gunzip(raw, name);
-  const program = PROGRAMS[type];
+  const program = decompressorProgram(type);
   if (program === undefined) throw new HitError(`unpack "${name}": unknown archive type "${type}"`);
   return decompressWithProgram(raw, program, name);
 }
@@ -82,12 +90,14 @@ function decompressWithProgram(
     child = new Deno.Command(program, {
       args: ["-dc"],
       clearEnv: true,
-      env: { PATH: "/usr/bin:/bin" },
+      env: { PATH: DECOMPRESSOR_PATH },
       stdin: "piped",
       stdout: "piped",
       stderr: "piped",
     }).spawn();
   } catch (error) {
+    // Outside the unpack stage's `run` grant: a bug in `hit`, reported as such by the stage.
+    if (error instanceof Deno.errors.NotCapable) throw error;
     throw new HitError(`unpack "${name}": cannot run "${program}": ${(error as Error).message}`, {
       cause: error,
       hint: `install "${program}" in /usr/bin`,

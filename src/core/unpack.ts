@@ -6,6 +6,8 @@
  *
  * Tarballs are read twice: pass 1 hashes the file and lists its members, from which the
  * prefix and a checked plan are made before anything is written; pass 2 writes the plan.
+ * With `links: "defer"` (the unpack stage's worker, whose scoped grants cannot make symlinks)
+ * links are checked and returned instead of made; `core/deferred_links.ts` makes them.
  */
 import { createHash } from "node:crypto";
 import { join } from "node:path";
@@ -23,11 +25,26 @@ export type ArchiveType = TarballType | "zip";
 export interface UnpackOptions {
   /** The b32 SHA-256 the archive file must have (the hash part of its source key). */
   expectedHash?: string;
+  /** `defer`: create files and folders only, and return the symlinks and hard links. */
+  links?: "create" | "defer";
+}
+
+/**
+ * A symlink or hard link an unpack with `links: "defer"` checked but did not make. `path` is
+ * below the target (prefix removed, `/`-separated); `target` is a symlink's text, or a hard
+ * link's source below the target, always a regular file the unpack wrote.
+ */
+export interface DeferredLink {
+  kind: "symlink" | "hardlink";
+  path: string;
+  target: string;
 }
 
 /** What an unpack reports besides the files: members skipped, with the reason. */
 export interface UnpackResult {
   warnings: string[];
+  /** With `links: "defer"` only: the links still to make, in archive order. */
+  links?: DeferredLink[];
 }
 
 /** Permission bits restored from archives: no setuid or setgid. */
@@ -56,11 +73,12 @@ export async function unpackArchive(
   // A tarball of only directories has no prefix: it unpacks to nothing (Q28).
   if (names.length === 0) plan = plan.map(() => null);
   await makeTarget(target);
-  const writer = new TargetWriter(target, archive);
+  const writer = new TargetWriter(target, archive, { deferLinks: options.links === "defer" });
   if (type === "zip") await extractZip(archive, plan, writer);
   else await extractTar(archive, type, plan, writer);
   writer.finishDirectories();
-  return { warnings };
+  const links = writer.deferredLinks();
+  return links === undefined ? { warnings } : { warnings, links };
 }
 
 /**
@@ -297,11 +315,13 @@ function checkRawPath(path: string, refuse: (reason: string) => HitError): void 
 }
 
 /**
- * A symlink target must be relative, may only go up (`..`) at its start and no higher than
- * the link's own directory (`depth` levels below the target). `..` after a name is refused:
- * lexically harmless, it escapes when that name is itself a symlink (`x -> l/..`, `l -> ..`).
+ * Checks the text `link` of a symlink `depth` folders below the target. It must be relative,
+ * may only go up (`..`) at its start and no higher than the link's own folder. `..` after a
+ * name is refused: lexically harmless, it escapes when that name is itself a symlink
+ * (`x -> l/..`, `l -> ..`).
+ * @throws {HitError} made by `refuse` with the reason.
  */
-function checkSymlinkTarget(
+export function checkSymlinkTarget(
   link: string,
   depth: number,
   refuse: (reason: string) => HitError,
@@ -329,10 +349,18 @@ class TargetWriter {
   /** Directories under the target already seen to be real directories. */
   #checked = new Set<string>();
   #directories = new Map<string, Member>();
+  /** Deferred links by path; a later member at the same path drops the earlier link. */
+  #deferred: Map<string, DeferredLink> | undefined;
 
-  constructor(target: string, archive: string) {
+  constructor(target: string, archive: string, options: { deferLinks?: boolean } = {}) {
     this.#target = target;
     this.#archive = archive;
+    if (options.deferLinks) this.#deferred = new Map();
+  }
+
+  /** The links still to make, in archive order; undefined when links are made as they come. */
+  deferredLinks(): DeferredLink[] | undefined {
+    return this.#deferred === undefined ? undefined : [...this.#deferred.values()];
   }
 
   /** Creates the parent directories of `parts`, refusing any that is a symlink or a file. */
@@ -366,7 +394,7 @@ class TargetWriter {
     try {
       await this.#write(action, body);
     } catch (error) {
-      if (error instanceof HitError) throw error;
+      if (error instanceof HitError || error instanceof Deno.errors.NotCapable) throw error;
       throw new HitError(
         `unpack "${this.#archive}": write entry "${action.member.path}": ${
           (error as Error).message
@@ -383,6 +411,8 @@ class TargetWriter {
     const { parts, member } = action;
     this.ensureParents(parts, member.path);
     const path = join(this.#target, ...parts);
+    // Whatever comes later at a path replaces a deferred link there, as it would a made one.
+    this.#deferred?.delete(parts.join("/"));
     if (member.type === "directory") {
       const info = lstatOrNull(path);
       if (info !== null && !info.isDirectory) Deno.removeSync(path);
@@ -403,6 +433,7 @@ class TargetWriter {
       if (member.mode !== undefined) Deno.chmodSync(path, member.mode & MODE_MASK);
       return;
     }
+    if (this.#deferred !== undefined) return this.#defer(action, path);
     this.#removeNonDirectory(path, member.path);
     if (member.type === "symlink") {
       Deno.symlinkSync(member.linkTarget!, path);
@@ -414,6 +445,34 @@ class TargetWriter {
       }
       Deno.linkSync(source, path);
     }
+  }
+
+  /**
+   * Records a link instead of making it, after the checks `#write` makes. A hard link to a
+   * deferred hard link is recorded against that one's source: the same file, already written.
+   * A member that later replaces that source changes what the link gets (made links keep the
+   * old file); archives that do this were not seen, and the main thread refuses a non-file.
+   */
+  #defer(action: Action, path: string): void {
+    const { parts, member } = action;
+    if (lstatOrNull(path)?.isDirectory) {
+      throw this.#refuse(member.path, "it would replace a directory");
+    }
+    const key = parts.join("/");
+    if (member.type === "symlink") {
+      this.#deferred!.set(key, { kind: "symlink", path: key, target: member.linkTarget! });
+      return;
+    }
+    const named = action.linkParts!.join("/");
+    const earlier = this.#deferred!.get(named);
+    const source = earlier?.kind === "hardlink" ? earlier.target : named;
+    const sourceParts = source.split("/");
+    this.ensureParents(sourceParts, member.path);
+    // A link to itself: made now, its path would be unlinked first, leaving no source.
+    if (source === key || !lstatOrNull(join(this.#target, ...sourceParts))?.isFile) {
+      throw this.#refuse(member.path, `hard link to a missing member "${member.linkTarget}"`);
+    }
+    this.#deferred!.set(key, { kind: "hardlink", path: key, target: source });
   }
 
   /** Sets directory modes and times last, deepest first, since writing inside changes them. */
@@ -455,6 +514,8 @@ async function makeTarget(target: string): Promise<void> {
   try {
     await Deno.mkdir(target, { recursive: true });
   } catch (error) {
+    // Outside a stage worker's grant: a bug in `hit`, reported as such by the stage.
+    if (error instanceof Deno.errors.NotCapable) throw error;
     throw new HitError(`create folder "${target}": ${(error as Error).message}`, { cause: error });
   }
 }
@@ -492,6 +553,7 @@ async function openArchive(path: string): Promise<Deno.FsFile> {
   try {
     return await Deno.open(path, { read: true });
   } catch (error) {
+    if (error instanceof Deno.errors.NotCapable) throw error;
     throw new HitError(`open archive "${path}": ${(error as Error).message}`, { cause: error });
   }
 }

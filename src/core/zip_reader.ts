@@ -56,6 +56,7 @@ export class ZipFile implements Disposable {
     try {
       file = await Deno.open(path, { read: true });
     } catch (error) {
+      if (error instanceof Deno.errors.NotCapable) throw error;
       throw new HitError(`open archive "${path}": ${(error as Error).message}`, { cause: error });
     }
     try {

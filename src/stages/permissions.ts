@@ -3,7 +3,10 @@
  * "Permissions and sandbox"), computed from the stage's inputs. Pure: reads and touches nothing.
  * Every permission a stage does not need is denied explicitly.
  */
+import { join } from "node:path";
+import { DECOMPRESSOR_PATH, decompressorProgram } from "../core/decompress.ts";
 import { locateSource } from "../core/download.ts";
+import type { ArchiveType } from "../core/unpack.ts";
 import { HitError } from "../errors.ts";
 
 /**
@@ -19,7 +22,14 @@ export interface StagePermissions {
   read: string[] | false;
   write: string[] | false;
   env: false;
-  run: false;
+  /**
+   * Absolute program paths. Deno 2.9.6 compares the path a command resolves to (by the
+   * spawn's own `env.PATH`) with the grants, symlinks unresolved: `/bin/bzip2` is not
+   * `/usr/bin/bzip2` even where `/bin -> usr/bin`. A bare name would be resolved once, by the
+   * parent's `PATH` when the worker starts, so it fails when the user's `PATH` finds another
+   * copy first.
+   */
+  run: string[] | false;
   sys: false;
   ffi: false;
   import: false;
@@ -40,6 +50,16 @@ export interface FetchPermissionInputs {
 }
 
 const DENIED = { env: false, run: false, sys: false, ffi: false, import: false } as const;
+
+/** The inputs of `unpackPermissions`. */
+export interface UnpackPermissionInputs {
+  /** The archive or hit-pack file: read. */
+  archive: string;
+  /** The folder it unpacks into: read (to `lstat` on the way down) and write. */
+  target: string;
+  /** The source key's type; `files` is a hit-pack. */
+  type: ArchiveType | "files";
+}
 
 /**
  * The fetch stage's grants: `net` for the exact `host:port` of each `http(s)` URL and mirror
@@ -68,6 +88,26 @@ export function fetchPermissions(inputs: FetchPermissionInputs): StagePermission
 /** The hash stage's grants: `read` of the one file it hashes, nothing else. */
 export function hashPermissions(file: string): StagePermissions {
   return { net: false, read: [file], write: false, ...DENIED };
+}
+
+/**
+ * The unpack stage's grants: `read` of the archive and the target, `write` of the target, and
+ * `run` of the decompressor `bzip2` or `xz` where the type needs one, at each place
+ * `decompress.ts` may find it (every folder of its fixed `PATH`). No symlinks can be made with
+ * scoped grants: the stage makes them in the main thread.
+ */
+export function unpackPermissions(inputs: UnpackPermissionInputs): StagePermissions {
+  const program = decompressorProgram(inputs.type);
+  const run = program === undefined
+    ? false
+    : DECOMPRESSOR_PATH.split(":").map((folder) => join(folder, program));
+  return {
+    net: false,
+    read: [inputs.archive, inputs.target],
+    write: [inputs.target],
+    ...DENIED,
+    run,
+  };
 }
 
 const DEFAULT_PORTS: Record<string, string> = { "http:": "80", "https:": "443" };

@@ -1,13 +1,13 @@
 /**
  * The source cache as builds use it: fetch what a package needs (mirrors first, then its
  * URL; nothing from the network when offline) in the fetch stage's worker, and unpack each
- * source into a build folder.
+ * archive or hit-pack into a build folder in the unpack stage's worker.
  */
 import type { Config } from "../core/config.ts";
 import { openSourceCache } from "../core/source_cache.ts";
 import { parseSourceKey } from "../core/source_key.ts";
-import { unpackArchive, unpackHitPack } from "../core/unpack.ts";
 import { fetchInWorker } from "./fetch_stage.ts";
+import { unpackInWorker } from "./unpack_stage.ts";
 import type { SourceStore } from "./build_profile.ts";
 
 /** Options of `openSourceStore`. */
@@ -27,11 +27,8 @@ export function openSourceStore(config: Config, options: SourceStoreOptions = {}
     async unpack(key, target) {
       const { type, hash } = parseSourceKey(key);
       if (type === "git") return await cache.unpackGit(key, target);
-      const path = cache.packPath(key);
-      if (type === "files") {
-        return await unpackHitPack(await Deno.readFile(path), target, { expectedHash: hash });
-      }
-      await unpackArchive(path, type, target, { expectedHash: hash });
+      // Hit-packs go through the worker too: their parser is ours, fed from the cache.
+      await unpackInWorker(cache.packPath(key), type, target, { expectedHash: hash });
     },
   };
 }

@@ -4,6 +4,7 @@
  * result, terminate. Both sides of the wire live here: the messages, and errors carried across
  * (a `NotCapable` becomes a `StageCapabilityError`, a bug in `hit`, never a user error).
  */
+import { basename, dirname, join, resolve } from "node:path";
 import { DownloadFailure } from "../core/download.ts";
 import { type ErrorLocation, HitError } from "../errors.ts";
 import type { StagePermissions } from "./permissions.ts";
@@ -184,11 +185,8 @@ export function withRealPaths(permissions: StagePermissions): StagePermissions {
     if (!Array.isArray(paths)) return paths;
     const out = new Set<string>(paths as string[]);
     for (const path of paths as string[]) {
-      try {
-        out.add(Deno.realPathSync(path));
-      } catch {
-        // Not there yet (a temp folder to create): its grant stays as given.
-      }
+      const real = realPathOf(path);
+      if (real !== undefined) out.add(real);
     }
     return [...out];
   };
@@ -197,4 +195,24 @@ export function withRealPaths(permissions: StagePermissions): StagePermissions {
     read: expand(permissions.read),
     write: expand(permissions.write),
   } as StagePermissions;
+}
+
+/**
+ * The real path of `path`; for a path not there yet (a folder the stage is to create) the
+ * real path of its nearest existing folder with the rest appended, since Deno checks the
+ * creation against that. Undefined when nothing of it can be resolved.
+ */
+function realPathOf(path: string): string | undefined {
+  const missing: string[] = [];
+  let current = resolve(path);
+  while (true) {
+    try {
+      return join(Deno.realPathSync(current), ...missing.reverse());
+    } catch {
+      const parent = dirname(current);
+      if (parent === current) return undefined;
+      missing.push(basename(current));
+      current = parent;
+    }
+  }
 }

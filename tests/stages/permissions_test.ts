@@ -4,6 +4,7 @@ import {
   hashPermissions,
   netAddress,
   type StagePermissions,
+  unpackPermissions,
 } from "../../src/stages/permissions.ts";
 
 const DENIED = { env: false, run: false, sys: false, ffi: false, import: false } as const;
@@ -79,4 +80,29 @@ Deno.test("hashPermissions() grants read of the one file and nothing else", () =
     write: false,
     ...DENIED,
   });
+});
+
+Deno.test("unpackPermissions() grants read of archive and target, write of the target only", () => {
+  const paths = { archive: "/cache/packs/tar.gz/abc", target: "/build/src" };
+  for (const type of ["tar.gz", "tar", "zip", "files"] as const) {
+    assert.deepEqual(
+      unpackPermissions({ ...paths, type }),
+      {
+        net: false,
+        read: ["/cache/packs/tar.gz/abc", "/build/src"],
+        write: ["/build/src"],
+        ...DENIED,
+      } satisfies StagePermissions,
+      type,
+    );
+  }
+});
+
+Deno.test("unpackPermissions() grants run of the one decompressor by absolute path in /usr/bin and /bin", () => {
+  const paths = { archive: "/a", target: "/t" };
+  assert.deepEqual(unpackPermissions({ ...paths, type: "tar.bz2" }).run, [
+    "/usr/bin/bzip2",
+    "/bin/bzip2",
+  ]);
+  assert.deepEqual(unpackPermissions({ ...paths, type: "tar.xz" }).run, ["/usr/bin/xz", "/bin/xz"]);
 });
