@@ -3,8 +3,7 @@
  * private mount namespace (`unshare -m`, root only) where `/dev/null` is bound over every place
  * `findBwrap` looks. Test helper; the host's mounts are untouched.
  */
-import { join } from "node:path";
-import { type CliResult, denoDir, HIT } from "./_run_cli.ts";
+import { type CliResult, HIT, hitEnv, runProgram } from "./_run_cli.ts";
 
 // The places `findBwrap` (src/stages/sandbox.ts) looks.
 const BWRAP_PATHS = ["/usr/bin/bwrap", "/bin/bwrap", "/usr/local/bin/bwrap"];
@@ -29,8 +28,6 @@ export async function runCliWithoutBwrap(
   args: string[],
   options: { cwd: string; readOnly?: string[] },
 ): Promise<CliResult> {
-  const home = join(options.cwd, ".home");
-  await Deno.mkdir(home, { recursive: true });
   const script = [
     "set -e",
     "mount --make-rprivate /",
@@ -38,26 +35,8 @@ export async function runCliWithoutBwrap(
     ...(options.readOnly ?? []).map((dir) => `mount -o bind,ro "${dir}" "${dir}"`),
     'exec "$@"',
   ].join("\n");
-  const output = await new Deno.Command("/usr/bin/unshare", {
-    args: ["-m", "/bin/sh", "-c", script, "sh", HIT, ...args],
+  return await runProgram("/usr/bin/unshare", ["-m", "/bin/sh", "-c", script, "sh", HIT, ...args], {
     cwd: options.cwd,
-    clearEnv: true,
-    env: {
-      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-      HOME: home,
-      HIT_HOME: join(home, ".hit"),
-      DENO_DIR: denoDir(),
-      DENO_NO_UPDATE_CHECK: "1",
-      NO_COLOR: "1",
-    },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
+    env: await hitEnv({ cwd: options.cwd }),
+  });
 }

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { type CliResult, CORPUS_DIR, runCli } from "./_run_cli.ts";
+import { type CliResult, CORPUS_DIR, runCli, runProgram } from "./_run_cli.ts";
 import type { SourceEntry } from "./_source_server.ts";
 
 /**
@@ -82,21 +82,7 @@ gc_roots: ./gcroots
 
 /** Runs a host program with only PATH set, so libraries resolve by their RUNPATH alone. */
 export async function run(command: string, args: string[], cwd: string): Promise<CliResult> {
-  const output = await new Deno.Command(command, {
-    args,
-    cwd,
-    clearEnv: true,
-    env: { PATH: "/usr/bin:/bin", LC_ALL: "C" },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
+  return await runProgram(command, args, { cwd, env: { PATH: "/usr/bin:/bin", LC_ALL: "C" } });
 }
 
 /** `hit status PROFILE --json` as `name → artifact id`, asserting every package is built. */

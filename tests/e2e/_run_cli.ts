@@ -77,20 +77,43 @@ export async function runCli(
   args: string[],
   options: { cwd: string; env?: Record<string, string> },
 ): Promise<CliResult> {
+  return await runProgram(HIT, args, { cwd: options.cwd, env: await hitEnv(options) });
+}
+
+/**
+ * The environment `runCli` gives `hit`: PATH, HOME and HIT_HOME under `cwd/.home`, the Deno
+ * cache, NO_COLOR, and `env`. Creates the home folder.
+ */
+export async function hitEnv(
+  options: { cwd: string; env?: Record<string, string> },
+): Promise<Record<string, string>> {
   const home = join(options.cwd, ".home");
   await Deno.mkdir(home, { recursive: true });
-  const output = await new Deno.Command(HIT, {
+  return {
+    PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+    HOME: home,
+    HIT_HOME: join(home, ".hit"),
+    DENO_DIR: denoDir(),
+    DENO_NO_UPDATE_CHECK: "1",
+    NO_COLOR: "1",
+    ...options.env,
+  };
+}
+
+/**
+ * Runs `program ARGS` with no input and exactly the environment `env` (the inherited one when
+ * `env` is undefined); returns its exit code and output.
+ */
+export async function runProgram(
+  program: string,
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string> },
+): Promise<CliResult> {
+  const output = await new Deno.Command(program, {
     args,
     cwd: options.cwd,
-    clearEnv: true,
-    env: {
-      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-      HOME: home,
-      HIT_HOME: join(home, ".hit"),
-      DENO_DIR: denoDir(),
-      NO_COLOR: "1",
-      ...options.env,
-    },
+    clearEnv: options.env !== undefined,
+    env: options.env,
     stdin: "null",
     stdout: "piped",
     stderr: "piped",

@@ -2,7 +2,15 @@ import assert from "node:assert/strict";
 import { join, relative } from "node:path";
 import { SOURCE_KEYS, SOURCES_DIR } from "../core/_source_fixtures.ts";
 import { netnsUnavailable } from "./_probe_netns.ts";
-import { type CliResult, CORPUS_DIR, denoDir, HIT, makeTempDir, runCli } from "./_run_cli.ts";
+import {
+  type CliResult,
+  CORPUS_DIR,
+  HIT,
+  hitEnv,
+  makeTempDir,
+  runCli,
+  runProgram,
+} from "./_run_cli.ts";
 import { run, stackProfile, statusIds, TARBALLS } from "./_real_stack.ts";
 import { startSmallStackServer, writeSmallSpecs } from "./_small_stack.ts";
 
@@ -22,30 +30,10 @@ async function runCliOffNetwork(
   args: string[],
   options: { cwd: string; env?: Record<string, string> },
 ): Promise<CliResult> {
-  const home = join(options.cwd, ".home");
-  await Deno.mkdir(home, { recursive: true });
-  const output = await new Deno.Command("/usr/bin/unshare", {
-    args: ["-n", "--", HIT, ...args],
+  return await runProgram("/usr/bin/unshare", ["-n", "--", HIT, ...args], {
     cwd: options.cwd,
-    clearEnv: true,
-    env: {
-      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-      HOME: home,
-      HIT_HOME: join(home, ".hit"),
-      DENO_DIR: denoDir(),
-      NO_COLOR: "1",
-      ...options.env,
-    },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
+    env: await hitEnv(options),
+  });
 }
 
 /** The network a command run by `runCliOffNetwork` would see: `ip -o link` in a new namespace. */

@@ -2,32 +2,10 @@ import assert from "node:assert/strict";
 import { cp } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type CliResult, makeTempDir } from "./_run_cli.ts";
+import { makeTempDir, runProgram } from "./_run_cli.ts";
 
 const ROOT = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
 const DENO_VERSION_LINE = `hit 0.1.0 (deno ${Deno.version.deno}, self-extracting)\n`;
-
-async function runProgram(
-  program: string,
-  args: string[],
-  options: { cwd: string; env?: Record<string, string> },
-): Promise<CliResult> {
-  const output = await new Deno.Command(program, {
-    args,
-    cwd: options.cwd,
-    clearEnv: options.env !== undefined,
-    env: options.env,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
-}
 
 // `hit ARGS` as a user on a bare machine would run it: `env -i` with only PATH and a fresh
 // HOME, and with no network at all (`unshare -n`; as a user, in a user namespace of its own).

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { renderLauncher, shellQuote, writeSelfExtracting } from "../../scripts/_self_extracting.ts";
-import { makeTempDir, type TempDir } from "../e2e/_run_cli.ts";
+import { makeTempDir, runProgram, type TempDir } from "../e2e/_run_cli.ts";
 
 const FLAGS = ["--allow-read", "--ignore-env=A,B", "--odd=a b'c"];
 
@@ -28,21 +28,8 @@ async function writeFakeOneFile(dir: string, extraBytes = 0): Promise<string> {
   return out;
 }
 
-async function run(program: string, args: string[], env: Record<string, string>) {
-  const output = await new Deno.Command(program, {
-    args,
-    clearEnv: true,
-    env: { PATH: "/usr/bin:/bin", ...env },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
+function run(program: string, args: string[], env: Record<string, string>) {
+  return runProgram(program, args, { env: { PATH: "/usr/bin:/bin", ...env } });
 }
 
 async function listDir(path: string): Promise<string[]> {
