@@ -111,3 +111,36 @@ Deno.test("main() reports an error that is not a HitError as an internal error, 
   assert.match(stderr.text(), /^internal error: TypeError: boom\n {4}at /);
   assert.match(stderr.text(), /\nhint: this is a bug in hit/);
 });
+
+Deno.test("every command's help has an example and the shared option names", async () => {
+  const run = async (args: string[]) => {
+    const stdout = bufferWriter();
+    const stderr = bufferWriter();
+    const code = await main(args, {
+      stdout,
+      stderr,
+      env: {},
+      cwd: "/nonexistent",
+      noColor: true,
+      self: () => ({ argv: ["/nonexistent/hit"], readOnly: [], env: {} }),
+    });
+    return { code, stdout: stdout.text(), stderr: stderr.text() };
+  };
+  const list = (await run(["--help"])).stdout.split("\ncommands:\n")[1].split("\n\n")[0];
+  const names = list.split("\n").map((line) => line.trim().split(/\s+/)[0]);
+  assert.ok(names.length >= 25, names.join(" "));
+  for (const name of names) {
+    const help = await run(["help", name]);
+    assert.equal(help.code, 0, `${name}: ${help.stderr}`);
+    assert.match(help.stdout, /^examples?:\n {2}.*\bhit /m, `${name} has an example`);
+    // One spelling for the options most commands share.
+    for (const [long, short] of [["profile", "p"], ["quiet", "q"], ["verbose", "v"]]) {
+      const line = help.stdout.split("\n").find((text) =>
+        new RegExp(`^\\s+(-\\w, )?--${long}\\b`).test(text)
+      );
+      if (line !== undefined) {
+        assert.match(line, new RegExp(`-${short}, --${long}\\b`), `${name}: ${line}`);
+      }
+    }
+  }
+});
