@@ -4,7 +4,7 @@
  * every source of the profile (`fetch_profile.ts`). Parsing and rendering are pure; `run`
  * fetches and prints.
  */
-import { resolve } from "node:path";
+import { basename, resolve } from "node:path";
 import type { DownloadProgress } from "../core/download.ts";
 import { KeyMismatchError, openSourceCache } from "../core/source_cache.ts";
 import { HitError, USAGE_EXIT } from "../errors.ts";
@@ -31,6 +31,10 @@ export interface UrlFetchArgs {
   key?: string;
   /** The archive type, instead of guessing it from the extension. */
   type?: string;
+  /** A git repository: the revision to resolve (`HEAD` by default) when no `git:` key is given. */
+  git?: string;
+  /** The name of the cache's bare repository for a git source (default: from the URL). */
+  name?: string;
   quiet: boolean;
   offline: boolean;
   mirrors: string[];
@@ -63,6 +67,16 @@ const OPTIONS: readonly OptionSpec[] = [
     short: "j",
     value: "N",
     description: `with a profile: sources fetched at once (default ${DEFAULT_PREFETCH_JOBS})`,
+  },
+  {
+    name: "git",
+    value: "REV",
+    description: `a git repository: fetch REV (a branch, tag or commit; "HEAD" for the default)`,
+  },
+  {
+    name: "name",
+    value: "NAME",
+    description: "git: the cache's repository name (default: from URL)",
   },
   { name: "quiet", short: "q", description: "print no progress" },
   ...SOURCE_OPTIONS,
@@ -98,14 +112,28 @@ export function parseFetchArgs(
   if (positionalKey !== undefined && optionKey !== undefined && positionalKey !== optionKey) {
     throw usageError("fetch", `key given twice: "${positionalKey}" and "${optionKey}"`);
   }
+  const key = optionKey ?? positionalKey;
+  const git = values.git as string | undefined;
+  if (git !== undefined && key !== undefined) {
+    throw usageError("fetch", `"--git ${git}" and the key "${key}" both name the commit`);
+  }
   return {
     mode: "url",
     url,
-    key: optionKey ?? positionalKey,
+    key,
     type: values.type as string | undefined,
+    ...gitFields(git ?? (key?.startsWith("git:") ? key.slice(4) : undefined), values.name),
     quiet: values.quiet === true,
     offline,
     mirrors,
+  };
+}
+
+/** `git` and `name` of a URL fetch, present only when given. */
+function gitFields(git: string | undefined, name: string | true | undefined) {
+  return {
+    ...(git === undefined ? {} : { git }),
+    ...(typeof name === "string" ? { name } : {}),
   };
 }
 
@@ -203,6 +231,7 @@ examples:
   async run(args: string[], context: CommandContext): Promise<number> {
     const parsed = parseFetchArgs(args, (path) => isFileSync(resolve(context.cwd, path)));
     if (parsed.mode === "profile") return await runFetchProfile(parsed, context);
+    if (parsed.git !== undefined) return await runFetchGit(parsed, context);
     const url = normaliseFetchUrl(parsed.url, context.cwd);
     const offline = isOffline(parsed.offline, context.env);
     const config = withMirrors(await commandConfig(context), parsed.mirrors, context.cwd);
@@ -253,6 +282,49 @@ examples:
     return 0;
   },
 };
+
+/**
+ * `hit fetch URL --git REV` or `hit fetch URL git:SHA` (HashDist's `fetchgit`): the commit into
+ * the cache's bare repository, and its `git:` key printed as a sources fragment.
+ */
+async function runFetchGit(parsed: UrlFetchArgs, context: CommandContext): Promise<number> {
+  const local = !/^[a-z][a-z0-9+.-]*:\/\//i.test(parsed.url) && !/^[^/]+@[^:]+:/.test(parsed.url);
+  const url = local ? resolve(context.cwd, parsed.url) : parsed.url;
+  const offline = isOffline(parsed.offline, context.env);
+  const revision = parsed.git!;
+  const commit = /^[0-9a-f]{40}$/.test(revision)
+    ? revision
+    : await resolveRevision(url, revision, context.env);
+  const config = withMirrors(await commandConfig(context), parsed.mirrors, context.cwd);
+  const cache = openSourceCache(config, { env: context.env, downloader: fetchInWorker });
+  const name = parsed.name ?? basename(url.replace(/\/+$/, "")).replace(/\.git$/, "");
+  await cache.fetchGit(`git:${commit}`, url, { repoName: name || "repo", offline });
+  await context.stdout.write(renderSourcesFragment(`git:${commit}`, url));
+  return 0;
+}
+
+/** The commit `revision` names in the repository at `url` (`git ls-remote`). */
+async function resolveRevision(
+  url: string,
+  revision: string,
+  env: Readonly<Record<string, string>>,
+): Promise<string> {
+  const output = await new Deno.Command("git", {
+    args: ["ls-remote", "--", url, revision],
+    clearEnv: true,
+    env: { PATH: env.PATH ?? "/usr/bin:/bin", HOME: env.HOME ?? "/", GIT_TERMINAL_PROMPT: "0" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const line = new TextDecoder().decode(output.stdout).split("\n").find((text) => text !== "");
+  if (!output.success || line === undefined) {
+    const reason = new TextDecoder().decode(output.stderr).trim().split("\n")[0];
+    throw new HitError(`fetch "${url}": no revision "${revision}"${reason ? `: ${reason}` : ""}`, {
+      hint: 'give a branch, a tag, a full commit id, or "HEAD"',
+    });
+  }
+  return line.split(/\s/)[0];
+}
 
 function isFileSync(path: string): boolean {
   try {

@@ -101,3 +101,39 @@ Deno.test("hit fetch without a URL is a usage error", async () => {
   assert.equal(result.stdout, "");
   assert.match(result.stderr, /^error: fetch: missing URL or profile\n/);
 });
+
+Deno.test("hit fetch of a git repository stores the commit and prints its git: key", async () => {
+  await using dir = await makeTempDir();
+  const repo = join(dir.path, "repo");
+  const git = (...args: string[]) =>
+    new Deno.Command("git", {
+      args: ["-c", "user.email=t@t", "-c", "user.name=t", ...args],
+      cwd: repo,
+      stdout: "piped",
+    }).output();
+  await Deno.mkdir(repo);
+  await git("init", "-q");
+  await Deno.writeTextFile(join(repo, "a.txt"), "one\n");
+  await git("add", "a.txt");
+  await git("commit", "-qm", "one");
+  const sha = new TextDecoder().decode((await git("rev-parse", "HEAD")).stdout).trim();
+
+  const byRevision = await runCli(["fetch", "repo", "--git", "HEAD", "--name", "tool"], {
+    cwd: dir.path,
+  });
+  assert.equal(byRevision.code, 0, byRevision.stderr);
+  assert.equal(byRevision.stdout, `sources:\n- key: git:${sha}\n  url: ${repo}\n`);
+  const cached = join(dir.path, ".home", ".hit", "src", "git", "tool");
+  assert.ok((await Deno.stat(cached)).isDirectory);
+
+  const byKey = await runCli(["fetch", repo, `git:${sha}`], { cwd: dir.path });
+  assert.equal(byKey.code, 0, byKey.stderr);
+  assert.equal(byKey.stdout, `sources:\n- key: git:${sha}\n  url: ${repo}\n`);
+
+  const missing = await runCli(["fetch", "repo", "--git", "no-such-branch"], { cwd: dir.path });
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /error: fetch ".*repo": no revision "no-such-branch"/);
+  const wrong = await runCli(["fetch", "repo", `git:${"0".repeat(40)}`], { cwd: dir.path });
+  assert.equal(wrong.code, 1);
+  assert.match(wrong.stderr, /did not contain commit|Repository did not contain/i);
+});
