@@ -204,7 +204,7 @@ export async function runBuild(
         fetchCommand: prefetchCommand(parsed.profile, parsed.overrides),
       });
     }
-    const sandbox = parsed.sandbox ?? "bwrap";
+    const sandbox = parsed.sandbox ?? config.sandbox ?? "bwrap";
     const bwrap = sandbox === "bwrap" ? findBwrap() : undefined;
     if (sandbox === "bwrap" && bwrap === undefined) throw missingBwrapError();
     if (sandbox === "none" && !parsed.quiet) {

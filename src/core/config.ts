@@ -21,6 +21,8 @@ export interface Config {
   buildTemp: string;
   cache: string;
   gcRoots: string;
+  /** `sandbox:` (hit's own key): how builds run when `--sandbox` is not given. */
+  sandbox?: "bwrap" | "none";
 }
 
 /** The default configuration file: `$HIT_HOME/config.yaml`, else `~/.hashdist/config.yaml`. */
@@ -170,7 +172,19 @@ export function parseConfig(text: string, file: string): Config {
     buildTemp: path("build_temp"),
     cache: path("cache"),
     gcRoots: path("gc_roots"),
+    ...sandboxOf(map.sandbox, fail),
   };
+}
+
+function sandboxOf(
+  value: unknown,
+  fail: (message: string, hint?: string) => never,
+): { sandbox?: "bwrap" | "none" } {
+  if (value === undefined || value === null) return {};
+  if (value !== "bwrap" && value !== "none") {
+    fail(`"sandbox" must be "bwrap" or "none", found ${JSON.stringify(value)}`);
+  }
+  return { sandbox: value as "bwrap" | "none" };
 }
 
 /**

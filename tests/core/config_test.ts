@@ -63,3 +63,14 @@ Deno.test("parseConfig() names the file and the key of a schema violation", () =
     /"build_temp" must be a path/,
   );
 });
+
+Deno.test("parseConfig() reads hit's own sandbox key and rejects other values", () => {
+  const base = "build_stores: [{dir: b}]\nsource_caches: [{dir: s}]\nbuild_temp: t\ncache: c\n" +
+    "gc_roots: g\n";
+  assert.equal(parseConfig(base, "/c/config.yaml").sandbox, undefined);
+  assert.equal(parseConfig(base + "sandbox: none\n", "/c/config.yaml").sandbox, "none");
+  assert.throws(
+    () => parseConfig(base + "sandbox: docker\n", "/c/config.yaml"),
+    /"sandbox" must be "bwrap" or "none", found "docker"/,
+  );
+});

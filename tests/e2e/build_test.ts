@@ -181,3 +181,22 @@ Deno.test("hit build names the package, URL and key of a source no mirror or URL
   assert.match(result.stderr, /hit fetch/);
   assert.doesNotMatch(result.stderr, /^ {4}at /m);
 });
+
+Deno.test("the configuration's sandbox: none builds unsandboxed, loudly, and records it", async () => {
+  await using dir = await makeTempDir();
+  const profile = await writeOneScriptProfile(dir.path, 'mkdir -p "$ARTIFACT"');
+  const hitHome = join(dir.path, ".home", ".hit");
+  await Deno.mkdir(hitHome, { recursive: true });
+  await Deno.writeTextFile(
+    join(hitHome, "config.yaml"),
+    "build_stores: [{dir: ./bld}]\nsource_caches: [{dir: ./src}]\nbuild_temp: ./tmp\n" +
+      "cache: ./cache\ngc_roots: ./gcroots\nsandbox: none\n",
+  );
+  const result = await runCli(["build", profile], { cwd: dir.path });
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stderr, /warning: building WITHOUT a sandbox/);
+  const store = join(hitHome, "bld");
+  const artifact = (await storeContents(store)).find((entry) => entry.startsWith("slow/"))!;
+  const json = await Deno.readTextFile(join(store, artifact, "artifact.json"));
+  assert.match(json, /"sandbox" : "none"/);
+});
