@@ -21,6 +21,7 @@ import type { Config } from "../core/config.ts";
 import { FileLock } from "../core/locks.ts";
 import { type JobImport, type ProcessRunner, runJob } from "../core/run_job.ts";
 import type { Value, ValueMap } from "../spec/values.ts";
+import { LogPipes, writeAll } from "./log_pipes.ts";
 import { bwrapArgs, type SandboxKind, type SandboxMounts } from "./sandbox.ts";
 
 /** How to run `hit` itself inside a job: the program, and what the sandbox must show it. */
@@ -344,11 +345,6 @@ export function makeRunner(
   };
 }
 
-async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
-  let offset = 0;
-  while (offset < bytes.length) offset += await file.write(bytes.subarray(offset));
-}
-
 function concat(chunks: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
   let offset = 0;
@@ -357,60 +353,4 @@ function concat(chunks: Uint8Array[]): Uint8Array {
     offset += chunk.length;
   }
   return out;
-}
-
-/**
- * The FIFOs of `hit logpipe` in one job: each copies the lines written to it into the build
- * log as `[LEVEL:HEADING] line`. Closing waits for every reader to drain.
- */
-class LogPipes {
-  #dir: string;
-  #log: Deno.FsFile;
-  #readers: { path: string; done: Promise<void> }[] = [];
-
-  constructor(dir: string, log: Deno.FsFile) {
-    this.#dir = dir;
-    this.#log = log;
-  }
-
-  async open(heading: string, level: string): Promise<string> {
-    const path = join(this.#dir, `logpipe-${this.#readers.length}`);
-    const made = await new Deno.Command("mkfifo", { args: ["-m", "0600", path] }).output();
-    if (!made.success) throw new HitError(`make log pipe "${path}": mkfifo failed`);
-    this.#readers.push({ path, done: this.#copy(path, `[${level}:${heading}] `) });
-    return path;
-  }
-
-  async #copy(path: string, prefix: string): Promise<void> {
-    using pipe = await Deno.open(path, { read: true });
-    let pending = "";
-    const decoder = new TextDecoder();
-    for await (const chunk of pipe.readable) {
-      pending += decoder.decode(chunk, { stream: true });
-      const lines = pending.split("\n");
-      pending = lines.pop()!;
-      for (const line of lines) {
-        await writeAll(this.#log, new TextEncoder().encode(prefix + line + "\n"));
-      }
-    }
-    if (pending) await writeAll(this.#log, new TextEncoder().encode(prefix + pending + "\n"));
-  }
-
-  /** Ends every pipe: a reader still waiting for a writer gets one that closes at once. */
-  async close(): Promise<void> {
-    for (const { path } of this.#readers) {
-      try {
-        // Read-write: on Linux opening a FIFO so never blocks, reader or not.
-        using _writer = await Deno.open(path, { read: true, write: true });
-      } catch {
-        // The pipe is gone with its folder.
-      }
-    }
-    await Promise.all(this.#readers.map((reader) => reader.done.catch(() => {})));
-    this.#readers = [];
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.close();
-  }
 }

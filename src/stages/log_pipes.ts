@@ -1,0 +1,68 @@
+/**
+ * The build log of a job: appending output to it whole, and the FIFOs of `hit logpipe`
+ * (HASHDIST.md §5.6), whose lines are copied into the log under their heading and level.
+ */
+import { join } from "node:path";
+import { HitError } from "../errors.ts";
+
+/** Writes all of `bytes` to `file`. */
+export async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
+  let offset = 0;
+  while (offset < bytes.length) offset += await file.write(bytes.subarray(offset));
+}
+
+/**
+ * The FIFOs of `hit logpipe` in one job: each copies the lines written to it into the build
+ * log as `[LEVEL:HEADING] line`. Closing waits for every reader to drain.
+ */
+export class LogPipes {
+  #dir: string;
+  #log: Deno.FsFile;
+  #readers: { path: string; done: Promise<void> }[] = [];
+
+  constructor(dir: string, log: Deno.FsFile) {
+    this.#dir = dir;
+    this.#log = log;
+  }
+
+  async open(heading: string, level: string): Promise<string> {
+    const path = join(this.#dir, `logpipe-${this.#readers.length}`);
+    const made = await new Deno.Command("mkfifo", { args: ["-m", "0600", path] }).output();
+    if (!made.success) throw new HitError(`make log pipe "${path}": mkfifo failed`);
+    this.#readers.push({ path, done: this.#copy(path, `[${level}:${heading}] `) });
+    return path;
+  }
+
+  async #copy(path: string, prefix: string): Promise<void> {
+    using pipe = await Deno.open(path, { read: true });
+    let pending = "";
+    const decoder = new TextDecoder();
+    for await (const chunk of pipe.readable) {
+      pending += decoder.decode(chunk, { stream: true });
+      const lines = pending.split("\n");
+      pending = lines.pop()!;
+      for (const line of lines) {
+        await writeAll(this.#log, new TextEncoder().encode(prefix + line + "\n"));
+      }
+    }
+    if (pending) await writeAll(this.#log, new TextEncoder().encode(prefix + pending + "\n"));
+  }
+
+  /** Ends every pipe: a reader still waiting for a writer gets one that closes at once. */
+  async close(): Promise<void> {
+    for (const { path } of this.#readers) {
+      try {
+        // Read-write: on Linux opening a FIFO so never blocks, reader or not.
+        using _writer = await Deno.open(path, { read: true, write: true });
+      } catch {
+        // The pipe is gone with its folder.
+      }
+    }
+    await Promise.all(this.#readers.map((reader) => reader.done.catch(() => {})));
+    this.#readers = [];
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
