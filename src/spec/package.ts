@@ -71,7 +71,21 @@ export function loadPackage(name: string, context: SpecContext): Package {
   const warnings: string[] = [];
   const stages = {} as Record<Section, OrderedStage[]>;
   for (const section of SECTIONS) {
-    stages[section] = orderStages(section, spec.sections[section], fail);
+    stages[section] = orderStages(section, spec.sections[section], (message, path, stage) => {
+      // Point at the spec file (the package's own or an ancestor) that wrote that stage.
+      const where = stage === undefined ? undefined : stageSource(spec, section, stage);
+      const error = specError(`load package "${name}": ${message}`, {
+        file: where?.spec.file ?? spec.file,
+        text: where?.spec.text ?? spec.text,
+        path: where ? [section, where.index] : path,
+        package: name,
+        hint: where && where.spec !== spec ? `the stage comes from ${where.spec.file}` : undefined,
+      });
+      if (where && where.spec !== spec) {
+        error.addContext(`while ordering the stages of ${spec.file}`);
+      }
+      throw error;
+    });
   }
   for (const { name: stageName, stage } of stages.build_stages) {
     if (stage.handler === undefined || stage.handler === null) {
@@ -104,6 +118,28 @@ export function loadPackage(name: string, context: SpecContext): Package {
 }
 
 type Fail = (message: string, path: ValuePath, hint?: string) => never;
+
+/**
+ * The spec (the package's own, else the nearest ancestor) that writes stage `stage` in
+ * `section`, preferring one that gives it `before` or `after`; with its index in the list.
+ */
+function stageSource(
+  spec: LoadedSpec,
+  section: Section,
+  stage: string,
+): { spec: LoadedSpec; index: number } | undefined {
+  const found: { spec: LoadedSpec; index: number; ordered: boolean }[] = [];
+  for (const candidate of [spec, ...[...spec.allParents].reverse()]) {
+    const list = candidate.doc[section];
+    if (!Array.isArray(list)) continue;
+    list.forEach((item, index) => {
+      if (isMap(item) && item.name === stage) {
+        found.push({ spec: candidate, index, ordered: "before" in item || "after" in item });
+      }
+    });
+  }
+  return found.find((entry) => entry.ordered) ?? found[0];
+}
 
 function packageSources(spec: LoadedSpec, fail: Fail): PackageSource[] {
   const params = spec.params;

@@ -28,6 +28,12 @@ export function linkRules(pkg: Package, link: LinkAction, target = "${ARTIFACT}"
       return templateString(value, pkg.params);
     };
     const dirs = stage.dirs ?? false;
+    if (typeof dirs !== "boolean") {
+      throw new HitError(
+        `profile_links of "${pkg.name}": "dirs" of "${name}" must be true or false`,
+        { location: { file: pkg.spec.file, package: pkg.name } },
+      );
+    }
     if (Object.hasOwn(stage, "link")) {
       rules.push({ action: link, select: `${dir}/${pattern("link")}`, prefix: dir, target, dirs });
     } else if (Object.hasOwn(stage, "exclude")) {

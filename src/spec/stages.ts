@@ -24,8 +24,11 @@ export type Stage = ValueMap;
 /** Stages by name: a section of a spec after merging with its parents. */
 export type StageTable = Map<string, Stage>;
 
-/** Reports a problem at a path of the spec document. */
-export type StageFailure = (message: string, path: ValuePath) => never;
+/**
+ * Reports a problem at a path of the spec document; `stage` names the stage it is about, so
+ * that the caller can point at the spec file that wrote that stage.
+ */
+export type StageFailure = (message: string, path: ValuePath, stage?: string) => never;
 
 /**
  * Reads a section of a spec document and gives every stage a name (§3.1).
@@ -56,7 +59,13 @@ export function nameStages(
       return map;
     }
     const { before: _before, after: _after, ...identity } = map;
-    const name = "__" + hashDocument("generated_stage_name", identity);
+    let name: string;
+    try {
+      name = "__" + hashDocument("generated_stage_name", identity);
+    } catch (error) {
+      // A float in an unnamed stage: it cannot be hashed into a name (§4.1).
+      return fail(error instanceof Error ? error.message : String(error), [section, i]);
+    }
     if (seen.has(name)) {
       fail(
         `stages ${seen.get(name)! + 1} and ${i + 1} of "${section}" are unnamed and identical`,
@@ -172,6 +181,7 @@ export function orderStages(
         describeValue(value)
       }`,
       [section],
+      name,
     );
   };
   for (const name of names) after.set(name, [...refList(name, "after")]);
@@ -179,9 +189,11 @@ export function orderStages(
     for (const later of refList(name, "before")) {
       const list = after.get(later);
       if (!list) {
-        fail(`stage "${name}" in "${section}" is before "${later}", which does not exist`, [
-          section,
-        ]);
+        fail(
+          `stage "${name}" in "${section}" is before "${later}", which does not exist`,
+          [section],
+          name,
+        );
       }
       list!.push(name);
     }
@@ -189,9 +201,11 @@ export function orderStages(
   for (const [name, list] of after) {
     for (const earlier of list) {
       if (!table.has(earlier)) {
-        fail(`stage "${name}" in "${section}" is after "${earlier}", which does not exist`, [
-          section,
-        ]);
+        fail(
+          `stage "${name}" in "${section}" is after "${earlier}", which does not exist`,
+          [section],
+          name,
+        );
       }
     }
   }
@@ -201,7 +215,11 @@ export function orderStages(
     const mark = state.get(name);
     if (mark === "done") return;
     if (mark === "visiting") {
-      fail(`stages of "${section}" form a cycle: ${[...trail, name].join(" -> ")}`, [section]);
+      fail(
+        `stages of "${section}" form a cycle: ${[...trail, name].join(" -> ")}`,
+        [section],
+        name,
+      );
     }
     state.set(name, "visiting");
     for (const earlier of [...after.get(name)!].sort(compareCodePoints)) {

@@ -314,5 +314,20 @@ Deno.test("loadPackage() reports a stage ordering error with the package's file"
   const error = catchHitError(() => loadTreePackage(tree, "foo"));
   assert.match(error.message, /stage "a" in "build_stages" is after "ghost", which does not exist/);
   assert.equal(error.location.file, tree.path("foo.yaml"));
-  assert.equal(error.location.line, 2);
+  assert.equal(error.location.line, 3);
+});
+
+Deno.test("loadPackage() points a stage ordering error at the ancestor that wrote the stage", async () => {
+  await using tree = await writeSpecTree({
+    "profile.yaml": "package_dirs: [.]\n",
+    "foo.yaml": "extends: [base]\nbuild_stages:\n- {name: b, handler: bash, bash: x}\n",
+    "base.yaml": "# the base\nbuild_stages:\n- {name: a, handler: bash, bash: x}\n" +
+      "- {name: c, handler: bash, bash: y, after: ghost}\n",
+  });
+  const error = catchHitError(() => loadTreePackage(tree, "foo"));
+  assert.match(error.message, /stage "c" in "build_stages" is after "ghost", which does not exist/);
+  assert.equal(error.location.file, tree.path("base.yaml"));
+  assert.equal(error.location.line, 4);
+  assert.equal(error.location.package, "foo");
+  assert.equal(error.hint, `the stage comes from ${tree.path("base.yaml")}`);
 });

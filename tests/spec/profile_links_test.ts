@@ -119,3 +119,14 @@ Deno.test("linkRules() rejects a pattern that is not a string", async () => {
   assert.match(error.message, /"link" of "l" must be a glob/);
   assert.equal(error.location.package, "foo");
 });
+
+Deno.test("linkRules() rejects a dirs that is not true or false, naming the package", async () => {
+  await using tree = await writeSpecTree({
+    "profile.yaml": "package_dirs: [.]\n",
+    "odd.yaml": "profile_links:\n- {name: odd_link, link: '*/**/*', dirs: .nan}\n",
+  });
+  const error = catchHitError(() => linkRules(loadTreePackage(tree, "odd"), "relative_symlink"));
+  assert.match(error.message, /"dirs" of ".*" must be true or false/);
+  assert.equal(error.location.package, "odd");
+  assert.equal(error.location.file, tree.path("odd.yaml"));
+});
