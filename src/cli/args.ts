@@ -196,43 +196,6 @@ export function wantsHelp(args: string[]): boolean {
   return false;
 }
 
-/**
- * The candidates closest to `name` by edit distance (ignoring case), best first, at most
- * `limit`; only those within a third of `name`'s length (at least 1 edit).
- */
-export function closeNames(name: string, candidates: Iterable<string>, limit = 3): string[] {
-  const wanted = name.toLowerCase();
-  const budget = Math.max(1, Math.floor(wanted.length / 3));
-  const scored: { candidate: string; distance: number }[] = [];
-  for (const candidate of candidates) {
-    const distance = editDistance(wanted, candidate.toLowerCase());
-    if (distance <= budget) scored.push({ candidate, distance });
-  }
-  scored.sort((a, b) =>
-    a.distance - b.distance || (a.candidate < b.candidate ? -1 : a.candidate > b.candidate ? 1 : 0)
-  );
-  return scored.slice(0, limit).map((entry) => entry.candidate);
-}
-
-/** Edit distance counting insertions, deletions, substitutions and adjacent swaps as one. */
-export function editDistance(a: string, b: string): number {
-  const rows = a.length + 1;
-  const cols = b.length + 1;
-  const d: number[][] = Array.from({ length: rows }, () => new Array<number>(cols).fill(0));
-  for (let i = 0; i < rows; i++) d[i][0] = i;
-  for (let j = 0; j < cols; j++) d[0][j] = j;
-  for (let i = 1; i < rows; i++) {
-    for (let j = 1; j < cols; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
-        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
-      }
-    }
-  }
-  return d[a.length][b.length];
-}
-
 /** `"a"`, `"a" or "b"`, `"a", "b" or "c"`: quoted names for hints. */
 export function quoteList(names: string[]): string {
   const quoted = names.map((name) => `"${name}"`);

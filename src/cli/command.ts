@@ -4,7 +4,8 @@
  * and the working folder.
  */
 import { HitError, USAGE_EXIT } from "../errors.ts";
-import { closeNames, type OptionSpec, quoteList } from "./args.ts";
+import { type OptionSpec, quoteList } from "./args.ts";
+import { closeNames } from "../spec/close_names.ts";
 import type { Writer } from "./output.ts";
 import { type Config, configFromJson, defaultConfigPath, loadConfig } from "../core/config.ts";
 import type { SelfCommand } from "../stages/build_artifact.ts";

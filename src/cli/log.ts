@@ -8,7 +8,8 @@ import { gunzipSync } from "node:zlib";
 import { HitError } from "../errors.ts";
 import { artifactDir, artifactState } from "../core/build_store.ts";
 import { resolveProfile } from "../spec/resolve.ts";
-import { closeNames, type OptionSpec, parseOptions, splitOverrides, usageError } from "./args.ts";
+import { type OptionSpec, parseOptions, splitOverrides, usageError } from "./args.ts";
+import { closeNames } from "../spec/close_names.ts";
 import { type Command, commandConfig, type CommandContext } from "./command.ts";
 
 /** The parsed command line of `hit log`. */

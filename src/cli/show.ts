@@ -8,14 +8,8 @@ import { HitError } from "../errors.ts";
 import { dependencyGraph, dependencyTree, renderDependencyTree } from "../spec/dependency_graph.ts";
 import type { ResolvedProfile } from "../spec/resolve.ts";
 import { resolveProfile } from "../spec/resolve.ts";
-import {
-  closeNames,
-  type OptionSpec,
-  parseOptions,
-  quoteList,
-  splitOverrides,
-  usageError,
-} from "./args.ts";
+import { type OptionSpec, parseOptions, quoteList, splitOverrides, usageError } from "./args.ts";
+import { closeNames } from "../spec/close_names.ts";
 import type { Command, CommandContext } from "./command.ts";
 
 /** What `hit show` can print. */

@@ -10,14 +10,8 @@ import {
   renderDependencyPath,
 } from "../spec/dependency_graph.ts";
 import { resolveProfile } from "../spec/resolve.ts";
-import {
-  closeNames,
-  type OptionSpec,
-  parseOptions,
-  quoteList,
-  splitOverrides,
-  usageError,
-} from "./args.ts";
+import { type OptionSpec, parseOptions, quoteList, splitOverrides, usageError } from "./args.ts";
+import { closeNames } from "../spec/close_names.ts";
 import type { Command, CommandContext } from "./command.ts";
 
 /** The parsed command line of `hit why`. */

@@ -4,6 +4,7 @@
  */
 import { basename, join } from "node:path";
 import { HitError } from "../errors.ts";
+import { closeNames } from "./close_names.ts";
 import type { SpecFiles } from "./spec_files.ts";
 
 /** A spec file that may describe a package. */
@@ -50,36 +51,6 @@ export function listPackageNames(packageDirs: string[], files: SpecFiles): strin
     }
   }
   return [...names].sort();
-}
-
-/** Up to `count` names of `known` closest to `name` by edit distance. */
-export function closeNames(name: string, known: Iterable<string>, count = 3): string[] {
-  const scored: [number, string][] = [];
-  const limit = Math.max(2, Math.floor(name.length / 3));
-  for (const candidate of known) {
-    const distance = editDistance(name.toLowerCase(), candidate.toLowerCase());
-    if (distance <= limit || candidate.startsWith(name) || name.startsWith(candidate)) {
-      scored.push([distance, candidate]);
-    }
-  }
-  scored.sort((a, b) => a[0] - b[0] || (a[1] < b[1] ? -1 : 1));
-  return scored.slice(0, count).map(([, candidate]) => candidate);
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(
-        previous[j] + 1,
-        current[j - 1] + 1,
-        previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-    }
-    previous = current;
-  }
-  return previous[b.length];
 }
 
 /** The error for a package without any spec file, with close names as the hint. */

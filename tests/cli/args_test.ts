@@ -1,7 +1,5 @@
 import assert from "node:assert/strict";
 import {
-  closeNames,
-  editDistance,
   type OptionSpec,
   parseGlobalArgs,
   parseOptions,
@@ -68,23 +66,6 @@ Deno.test("wantsHelp() sees -h or --help before --", () => {
   assert.equal(wantsHelp(["-h"]), true);
   assert.equal(wantsHelp(["--", "--help"]), false);
   assert.equal(wantsHelp(["a"]), false);
-});
-
-Deno.test("editDistance() counts an adjacent swap as one edit", () => {
-  assert.equal(editDistance("stats", "status"), 1);
-  assert.equal(editDistance("stauts", "status"), 1);
-  assert.equal(editDistance("", "abc"), 3);
-  assert.equal(editDistance("same", "same"), 0);
-});
-
-Deno.test("closeNames() returns at most limit names within a third of the length", () => {
-  assert.deepEqual(closeNames("stats", ["status", "show", "help"]), ["status"]);
-  assert.deepEqual(closeNames("xyz", ["status", "show"]), []);
-  assert.deepEqual(closeNames("ZLIB", ["zlib"]), ["zlib"]);
-  assert.deepEqual(closeNames("abcdefghi", ["abcdefgh", "abcdefg", "abcdefghij", "bcdefghi"], 2), [
-    "abcdefgh",
-    "abcdefghij",
-  ]);
 });
 
 Deno.test("quoteList() joins quoted names with commas and or", () => {

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import {
-  closeNames,
   findSpecCandidates,
   listPackageNames,
   noSpecError,
@@ -82,20 +81,6 @@ Deno.test("listPackageNames() lists flat specs and package directories, sorted a
     "numpy",
     "zlib",
   ]);
-});
-
-Deno.test("closeNames() ranks names by edit distance and keeps prefixes", () => {
-  const known = ["numpy", "numexpr", "scipy", "zlib", "python", "pythonlibs"];
-  assert.deepEqual(closeNames("numpi", known), ["numpy"]);
-  assert.deepEqual(closeNames("pyton", known), ["python"]);
-  assert.deepEqual(closeNames("pythonl", known), ["python", "pythonlibs"]);
-  assert.deepEqual(closeNames("zzzzzzzz", known), []);
-  assert.deepEqual(closeNames("Zlib", known), ["zlib"]);
-});
-
-Deno.test("closeNames() returns at most `count` names, nearest first", () => {
-  const known = ["ab", "abc", "abcd", "abcde"];
-  assert.deepEqual(closeNames("abc", known, 2), ["abc", "ab"]);
 });
 
 Deno.test("noSpecError() names the package and suggests close names", async () => {
