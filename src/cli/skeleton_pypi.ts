@@ -29,6 +29,7 @@ import { fetchInWorker } from "../stages/fetch_stage.ts";
 import { type OptionSpec, parseOptions, usageError } from "./args.ts";
 import { type Command, commandConfig, type CommandContext } from "./command.ts";
 import { formatBytes } from "./fetch.ts";
+import { exists } from "../core/exists.ts";
 
 /** The parsed command line of `hit skeleton-pypi`. */
 export interface SkeletonPypiArgs {
@@ -337,16 +338,6 @@ function existsError(shown: string): HitError {
     hint: "give --overwrite-existing to replace it",
     exitCode: USAGE_EXIT,
   });
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
 }
 
 // Written to a temp file and moved into place, so nobody reads half a spec. Without

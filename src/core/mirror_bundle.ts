@@ -26,6 +26,7 @@ import {
 } from "./mirror_manifest.ts";
 import { openSourceCache, type SourceCache, type SourceCacheOptions } from "./source_cache.ts";
 import { parseSourceKey } from "./source_key.ts";
+import { exists } from "./exists.ts";
 
 /** A source to export: its key, URL, and the package that needs it. */
 export interface BundleSource {
@@ -237,14 +238,4 @@ async function copyChecked(
   if (b32(new Uint8Array(digest)) !== keyHash) return undefined;
   await Deno.chmod(to, 0o444);
   return { size, sha256: digest.toString("hex") };
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
 }

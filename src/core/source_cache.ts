@@ -37,6 +37,7 @@ import {
   isArchiveType,
   parseSourceKey,
 } from "./source_key.ts";
+import { exists } from "./exists.ts";
 
 /** A source the cache could not provide: offline, or every place to get it from failed. */
 export class MissingSourceError extends HitError {
@@ -492,16 +493,6 @@ function missing(key: string, url: string | undefined, attempts: string[], offli
     context: attempts,
     hint: fetchHint,
   });
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
 }
 
 async function removeQuietly(path: string): Promise<void> {
