@@ -7,6 +7,7 @@ import { HitError } from "../errors.ts";
 import { describeValue } from "../spec/spec_error.ts";
 import { parseYaml } from "../spec/yaml_load.ts";
 import { isMap, type ValueMap } from "../spec/values.ts";
+import { parseRemotes, type Remote } from "./remotes.ts";
 
 /** A loaded configuration, every path absolute. */
 export interface Config {
@@ -23,6 +24,8 @@ export interface Config {
   gcRoots: string;
   /** `sandbox:` (hit's own key): how builds run when `--sandbox` is not given. */
   sandbox?: "bwrap" | "none";
+  /** `remotes:` (hit's own key): binary caches, asked in order before a build. */
+  remotes: Remote[];
 }
 
 /** The default configuration file: `$HIT_HOME/config.yaml`, else `~/.hashdist/config.yaml`. */
@@ -173,6 +176,7 @@ export function parseConfig(text: string, file: string): Config {
     cache: path("cache"),
     gcRoots: path("gc_roots"),
     ...sandboxOf(map.sandbox, fail),
+    remotes: parseRemotes(map.remotes, base, fail),
   };
 }
 

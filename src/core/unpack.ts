@@ -27,6 +27,11 @@ export interface UnpackOptions {
   expectedHash?: string;
   /** `defer`: create files and folders only, and return the symlinks and hard links. */
   links?: "create" | "defer";
+  /**
+   * How many folders above the target a symlink may point (0 by default): a profile artifact
+   * links to its siblings in the store, two levels up.
+   */
+  symlinkRoom?: number;
 }
 
 /**
@@ -69,7 +74,11 @@ export async function unpackArchive(
     ? members.map((member) => member.path)
     : members.filter((member) => member.type !== "directory").map((member) => member.path);
   const warnings: string[] = [];
-  let plan = planMembers(members, commonPrefix(names), { archive, warnings });
+  let plan = planMembers(members, commonPrefix(names), {
+    archive,
+    warnings,
+    symlinkRoom: options.symlinkRoom ?? 0,
+  });
   // A tarball of only directories has no prefix: it unpacks to nothing (Q28).
   if (names.length === 0) plan = plan.map(() => null);
   await makeTarget(target);
@@ -243,6 +252,7 @@ async function extractZip(
 interface PlanContext {
   archive: string;
   warnings: string[];
+  symlinkRoom: number;
 }
 
 /**
@@ -286,7 +296,7 @@ function planMembers(members: Member[], prefix: string, context: PlanContext): (
     if (member.type === "symlink") {
       checkSymlinkTarget(
         member.linkTarget ?? "",
-        parts.length - 1,
+        parts.length - 1 + context.symlinkRoom,
         (reason) => refuse(member, reason),
       );
     } else if (member.type === "hardlink") {
