@@ -25,7 +25,7 @@ export interface Config {
   /** `sandbox:` (hit's own key): how builds run when `--sandbox` is not given. */
   sandbox?: "bwrap" | "none";
   /** `remotes:` (hit's own key): binary caches, asked in order before a build. */
-  remotes: Remote[];
+  remotes?: Remote[];
 }
 
 /** The default configuration file: `$HIT_HOME/config.yaml`, else `~/.hashdist/config.yaml`. */
