@@ -44,6 +44,9 @@ const COMMANDS: readonly CommandEntry[] = [
   { names: ["cp"], load: async () => (await import("./cli/link_commands.ts")).cpCommand },
   { names: ["mv"], load: async () => (await import("./cli/link_commands.ts")).mvCommand },
   { names: ["purge"], load: async () => (await import("./cli/purge.ts")).purgeCommand },
+  { names: ["remote"], load: async () => (await import("./cli/remote.ts")).remoteCommand },
+  { names: ["push"], load: async () => (await import("./cli/push.ts")).pushCommand },
+  { names: ["key"], load: async () => (await import("./cli/key.ts")).keyCommand },
   { names: ["fetch"], load: async () => (await import("./cli/fetch.ts")).fetchCommand },
   { names: ["mirror"], load: async () => (await import("./cli/mirror.ts")).mirrorCommand },
   {

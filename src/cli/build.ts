@@ -4,9 +4,13 @@
  * folder at it. Parsing is pure, progress is `build_progress.ts`; `run` wires the configuration,
  * the source cache, the sandbox and Ctrl-C together.
  */
-import { basename, resolve } from "node:path";
+import { basename, dirname, resolve } from "node:path";
 import { HitError } from "../errors.ts";
+import type { Config } from "../core/config.ts";
 import { holdBuildLock } from "../core/gc.ts";
+import { type OpenRemote, openRemote, parseRemoteUrl } from "../core/remotes.ts";
+import { pullFromRemotes } from "../stages/pull_remotes.ts";
+import { pushClosure, pushTarget } from "./push.ts";
 import { resolveProfile } from "../spec/resolve.ts";
 import { BuildFailure } from "../stages/build_artifact.ts";
 import { buildProfile, PackagesFailed } from "../stages/build_profile.ts";
@@ -40,6 +44,10 @@ export interface BuildArgs {
   mirrors: string[];
   verbose: boolean;
   quiet: boolean;
+  /** Push what was built (and its closure) to the push remote afterwards. */
+  push: boolean;
+  /** Ask no remote: build everything here. */
+  noRemote: boolean;
 }
 
 /** The options of `hit build`; `hit develop` shares most of them. */
@@ -69,6 +77,8 @@ export const OPTIONS: readonly OptionSpec[] = [
   { name: "sandbox", value: "KIND", description: `"bwrap" (default) or "none" (unsandboxed)` },
   { name: "package", value: "NAME", description: "build only this package (and no profile)" },
   ...SOURCE_OPTIONS,
+  { name: "push", description: "push the profile and its artifacts to the push remote" },
+  { name: "no-remote", description: "pull nothing from the remotes: build everything here" },
   { name: "verbose", short: "v", description: "stream the build output" },
   { name: "quiet", short: "q", description: "print only errors and the result" },
 ];
@@ -144,6 +154,8 @@ export function buildArgsFrom(
     mirrors: repeated?.mirror ?? [],
     verbose: values.verbose === true,
     quiet: values.quiet === true,
+    push: values.push === true,
+    noRemote: values["no-remote"] === true,
   };
 }
 
@@ -160,9 +172,13 @@ build at once; together they never use more than N CPUs (each gets its share as
 HASHDIST_CPU_COUNT). After a failure no new build starts (with -k, every package that does not
 depend on it still builds); Ctrl-C stops every build and leaves only complete artifacts.
 
+Before building a package, the remotes ("hit remote") are asked for its artifact; what they
+hold is pulled instead (--no-remote builds everything here). --push uploads the result.
+
 examples:
   hit build examples/stack.yaml
-  hit build stack.yaml -j 4 -k -o mystack`,
+  hit build stack.yaml -j 4 -k -o mystack
+  hit build stack.yaml --push`,
   options: OPTIONS,
   async run(args: string[], context: CommandContext): Promise<number> {
     return await runBuild(parseBuildArgs(args, navigator.hardwareConcurrency || 1), context);
@@ -214,6 +230,11 @@ export async function runBuild(
       );
     }
     const sources = openSourceStore(config, { offline });
+    const remotes = await openBuildRemotes(config, context, {
+      noRemote: parsed.noRemote || develop !== undefined,
+      offline,
+    });
+    const pushTo = parsed.push ? pushTarget(config, undefined) : undefined;
     // Held shared for the whole run: no `hit gc` removes what this run built before it is linked.
     using _gcLock = await holdBuildLock(config.buildStore, {
       onWait: () => context.stderr.write("waiting for hit gc to finish\n").catch(() => {}),
@@ -254,6 +275,11 @@ export async function runBuild(
         serial: parsed.serial,
         keepGoing: parsed.keepGoing,
         onEvent: (event) => progress.event(event),
+        pull: remotes.length === 0 ? undefined : pullFromRemotes(
+          remotes,
+          config.buildStore,
+          (name, message) => progress.event({ type: "warning", name, message }),
+        ),
       });
     } catch (error) {
       if (error instanceof PackagesFailed) await context.stderr.write(renderLogTails(error));
@@ -272,16 +298,43 @@ export async function runBuild(
       await context.stdout.write(`Development profile ${develop.target} successful\n`);
       return 0;
     }
+    const pulledNote = result.pulled.length === 0
+      ? ""
+      : ` (pulled ${result.pulled.length}, built ${result.built.length})`;
     if (result.link !== undefined) {
-      const verb = result.built.length === 0 ? "Up to date" : "Profile build successful";
-      await context.stdout.write(`${verb}, link at: ${parsed.output}\n`);
+      const verb = result.built.length === 0 && result.pulled.length === 0
+        ? "Up to date"
+        : "Profile build successful";
+      await context.stdout.write(`${verb}, link at: ${parsed.output}${pulledNote}\n`);
     } else {
       await context.stdout.write(
-        `built ${result.built.length}, already built ${result.cached.length}\n`,
+        `built ${result.built.length}, already built ${result.cached.length}${
+          result.pulled.length === 0 ? "" : `, pulled ${result.pulled.length}`
+        }\n`,
       );
+    }
+    if (pushTo !== undefined) {
+      const ids = result.profileDir !== undefined
+        ? [resolved.profileArtifactId]
+        : parsed.packages.map((name) => resolved.packages.get(name)!.artifactId);
+      await pushClosure(ids, pushTo, config, context);
     }
     return 0;
   }
+}
+
+/** The remotes a build pulls from: none with `--no-remote`, only folders when offline. */
+async function openBuildRemotes(
+  config: Config,
+  context: CommandContext,
+  options: { noRemote: boolean; offline: boolean },
+): Promise<OpenRemote[]> {
+  if (options.noRemote) return [];
+  const remotes = (config.remotes ?? []).filter((remote) =>
+    !options.offline || parseRemoteUrl(remote.url).kind === "folder"
+  );
+  const places = { env: context.env, configDir: dirname(config.file) };
+  return await Promise.all(remotes.map((remote) => openRemote(remote, places)));
 }
 
 /** The last lines of the log of each failed package, for stderr. */

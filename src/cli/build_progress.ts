@@ -4,6 +4,7 @@
  * Everything but `ProgressWriter` is pure; the writer only chooses when to print what.
  */
 import type { BuildEvent } from "../stages/build_profile.ts";
+import { formatBytes } from "./format_bytes.ts";
 import type { Writer } from "./output.ts";
 
 /** A package build that is running, as the live view shows it. */
@@ -27,6 +28,8 @@ export interface ProgressState {
   /** Packages found in the store already. */
   cached: number;
   built: number;
+  /** Packages pulled from a remote (counted in `built` too). */
+  pulled?: number;
   failed: number;
   /** Packages left unbuilt or stopped. */
   skipped: number;
@@ -80,6 +83,14 @@ export function applyEvent(state: ProgressState, event: BuildEvent, now: number)
         built: state.built + (event.name === "profile" ? 0 : 1),
         running: without(event.name),
       };
+    case "pulled":
+      return event.name === "profile" ? state : {
+        ...state,
+        built: state.built + 1,
+        pulled: (state.pulled ?? 0) + 1,
+      };
+    case "warning":
+      return state;
     case "failed":
       return { ...state, failed: state.failed + 1, running: without(event.name) };
     case "stopped":
@@ -139,6 +150,7 @@ export function renderProgress(state: ProgressState, options: RenderOptions): st
     { text: ", " },
     { text: `${state.failed} failed`, style: state.failed > 0 ? "31" : undefined },
     { text: `, ${state.cached} cached` },
+    { text: state.pulled ? `, ${state.pulled} pulled` : "" },
     { text: `  ${formatElapsed((options.now - state.startedAt) / 1000)}` },
   ];
   if (state.fetching !== undefined) {
@@ -213,6 +225,12 @@ function plainText(event: BuildEvent, verbose: boolean): string | undefined {
       return `[${event.name}] ${event.status === "built" ? "built" : "already built"} in ${
         event.seconds.toFixed(1)
       } s`;
+    case "pulled":
+      return `[${event.name}] pulled ${event.id} from "${event.from}" (${
+        formatBytes(event.bytes)
+      } in ${event.seconds.toFixed(1)} s)`;
+    case "warning":
+      return `[${event.name}] warning: ${event.message}`;
     case "failed":
       return `[${event.name}] FAILED after ${event.seconds.toFixed(1)} s`;
     case "stopped":

@@ -32,6 +32,8 @@ export type BuildEvent =
   | { type: "failed"; name: string; id: string; seconds: number; error: HitError }
   | { type: "stopped"; name: string; id: string; seconds: number }
   | { type: "skipped"; name: string; reason: SkipReason }
+  | { type: "pulled"; name: string; id: string; from: string; bytes: number; seconds: number }
+  | { type: "warning"; name: string; message: string }
   | { type: "linked"; link: string; dir: string; upToDate: boolean };
 
 /** Options of `buildProfile`. */
@@ -45,12 +47,25 @@ export interface BuildProfileOptions {
   /** After a failure, build every package that does not depend on it. */
   keepGoing?: boolean;
   onEvent?: (event: BuildEvent) => void;
+  /**
+   * Asks the remotes for an artifact before it is built (`stages/pull_remotes.ts`); answers
+   * where it came from, or undefined to build it here.
+   */
+  pull?: (name: string, id: string) => Promise<PulledFrom | undefined>;
+}
+
+/** Where a pulled artifact came from. */
+export interface PulledFrom {
+  remote: string;
+  bytes: number;
 }
 
 /** What a profile build made. */
 export interface BuildProfileResult {
   built: string[];
   cached: string[];
+  /** Packages (and "profile") pulled from a remote instead of built. */
+  pulled: string[];
   profileDir?: string;
   link?: string;
 }
@@ -117,7 +132,7 @@ export async function buildProfile(
   const emit = options.onEvent ?? (() => {});
   const store = context.config.buildStore;
   const wanted = options.only ?? resolved.buildOrder;
-  const toBuild: PackageResult[] = [];
+  let toBuild: PackageResult[] = [];
   const cached: string[] = [];
   for (const name of resolved.buildOrder) {
     if (!wanted.includes(name)) continue;
@@ -125,6 +140,13 @@ export async function buildProfile(
     if (await artifactState(store, pkg.artifactId) === "built") cached.push(name);
     else toBuild.push(pkg);
   }
+  // Pulls go first: what a remote holds needs no sources and no build.
+  const pulled = options.pull === undefined ? [] : await pullPackages(toBuild, cached, {
+    pull: options.pull,
+    emit,
+    signal: context.signal,
+  });
+  toBuild = toBuild.filter((pkg) => !pulled.includes(pkg.name));
   emit({ type: "plan", toBuild: toBuild.map((pkg) => pkg.name), cached });
 
   // Every source first, so that a long build never waits on the network half-way.
@@ -158,9 +180,9 @@ export async function buildProfile(
   const ended = new Map<string, BuildEvent>();
   await runSchedule(schedule, async (name, cpus) => {
     const pkg = resolved.packages.get(name)!;
-    emit({ type: "start", name, id: pkg.artifactId, cpus });
     const started = performance.now();
     const seconds = () => (performance.now() - started) / 1000;
+    emit({ type: "start", name, id: pkg.artifactId, cpus });
     try {
       const outcome = await buildArtifact(pkg.buildSpec, pkg.artifactId, { isProfile: false }, {
         ...context,
@@ -201,12 +223,19 @@ export async function buildProfile(
     failures.sort((a, b) => order(a.name, b.name));
     throw new PackagesFailed(failures, skipped.sort((a, b) => order(a.name, b.name)));
   }
-  if (options.only) return { built, cached };
+  if (options.only) return { built, cached, pulled };
 
   const profileId = resolved.profileArtifactId;
   const profileDir = artifactDir(store, profileId);
-  const upToDate = built.length === 0 && await artifactState(store, profileId) === "built";
-  if (!upToDate) {
+  const upToDate = built.length === 0 && pulled.length === 0 &&
+    await artifactState(store, profileId) === "built";
+  const profileStarted = performance.now();
+  const profileFrom = upToDate ? undefined : await options.pull?.("profile", profileId);
+  if (profileFrom !== undefined) {
+    pulled.push("profile");
+    const seconds = (performance.now() - profileStarted) / 1000;
+    emit({ type: "pulled", name: "profile", id: profileId, ...pulledEvent(profileFrom, seconds) });
+  } else if (!upToDate) {
     emit({ type: "start", name: "profile", id: profileId });
     const started = performance.now();
     let outcome;
@@ -232,7 +261,52 @@ export async function buildProfile(
     link = await linkProfile(profileDir, options.link, context.config.gcRoots);
     emit({ type: "linked", link, dir: profileDir, upToDate });
   }
-  return { built, cached, profileDir, link };
+  return { built, cached, pulled, profileDir, link };
+}
+
+function pulledEvent(from: PulledFrom, seconds: number) {
+  return { from: from.remote, bytes: from.bytes, seconds };
+}
+
+/**
+ * Asks the remotes for each package of `toBuild` once its build dependencies are in the store
+ * (independent ones at once); returns the names of those pulled, in the order they came.
+ */
+async function pullPackages(
+  toBuild: PackageResult[],
+  cached: string[],
+  options: {
+    pull: NonNullable<BuildProfileOptions["pull"]>;
+    emit: (event: BuildEvent) => void;
+    signal?: AbortSignal;
+  },
+): Promise<string[]> {
+  const pulled: string[] = [];
+  const present = new Map<string, Promise<boolean>>();
+  for (const name of cached) present.set(name, Promise.resolve(true));
+  for (const pkg of toBuild) {
+    const deps = pkg.buildDeps.map((dep) => present.get(dep) ?? Promise.resolve(false));
+    present.set(
+      pkg.name,
+      Promise.all(deps).then(async (ready) => {
+        if (!ready.every(Boolean) || options.signal?.aborted) return false;
+        const started = performance.now();
+        const from = await options.pull(pkg.name, pkg.artifactId);
+        if (from === undefined) return false;
+        pulled.push(pkg.name);
+        const seconds = (performance.now() - started) / 1000;
+        options.emit({
+          type: "pulled",
+          name: pkg.name,
+          id: pkg.artifactId,
+          ...pulledEvent(from, seconds),
+        });
+        return true;
+      }),
+    );
+  }
+  await Promise.all(present.values());
+  return pulled;
 }
 
 /** The error of an interrupted run: what was stopped, and what never started. */
