@@ -14,11 +14,11 @@ import { resolveProfile } from "../src/spec/resolve.ts";
 
 const PROJECT = dirname(dirname(fileURLToPath(import.meta.url)));
 const SHARED = join(PROJECT, "..", "shared");
-const HIT = join(PROJECT, "scripts", "hit");
+export const HIT = join(PROJECT, "scripts", "hit");
 const TARGET_RATIO = 1.15;
 
 /** The tarball of each package, and its key (`../shared/sources/README.md`). */
-const SOURCES: Record<string, { file: string; key: string }> = {
+export const SOURCES: Record<string, { file: string; key: string }> = {
   patchelf: { file: "patchelf-0.14.3.tar.gz", key: "tar.gz:4vdkrihefipzeggyqt4gmnwvnvfvyszz" },
   zlib: { file: "zlib_1.2.13.dfsg.orig.tar.bz2", key: "tar.bz2:oh7lpfd6hqao6es7qo3zutsstppdcfy6" },
   png: { file: "libpng1.6_1.6.39.orig.tar.gz", key: "tar.gz:uahj2lzpmzaynzbafw4ste4x7bi25jy3" },
@@ -37,7 +37,7 @@ const SOURCES: Record<string, { file: string; key: string }> = {
 
 // Debian's libyaml 0.2.5 tarball has no configure script: build it with the CMake handler, as
 // tests/e2e/build_stack_test.ts does.
-const LIBYAML_SPEC = `extends: [cmake_package]
+export const LIBYAML_SPEC = `extends: [cmake_package]
 
 build_stages:
 - name: configure
@@ -49,7 +49,7 @@ when_build_dependency:
 `;
 
 /** debian.yaml, the bench's spec folder first, host MPI and CMake, and the source overrides. */
-function stackProfile(): string {
+export function stackProfile(): string {
   const packages = Object.entries(SOURCES).map(([name, { file, key }]) =>
     `  ${name}:\n    sources:\n    - key: ${key}\n      url: file:${
       join(SHARED, "sources", file)
@@ -68,7 +68,7 @@ ${packages.join("")}`;
 }
 
 /** A configuration with its own store and build folders and the shared source cache. */
-function config(sourceCache: string): string {
+export function config(sourceCache: string): string {
   return `build_stores:\n- dir: ./bld\nbuild_temp: ./tmp\nsource_caches:\n- dir: ${sourceCache}\n` +
     `cache: ./cache\ngc_roots: ./gcroots\n`;
 }
@@ -159,7 +159,7 @@ async function machineCpuSeconds(): Promise<number> {
  * Runs `hit ARGS` in `cwd` with the home `home`; returns its stderr.
  * @throws {Error} when `hit` fails.
  */
-async function runHit(args: string[], cwd: string, home: string): Promise<string> {
+export async function runHit(args: string[], cwd: string, home: string): Promise<string> {
   const output = await new Deno.Command(HIT, {
     args,
     cwd,
@@ -214,11 +214,11 @@ function denoDir(): string {
 }
 
 /** Removes `path`; the store's artifacts are write-protected, so it makes them writable first. */
-async function removeTree(path: string): Promise<void> {
+export async function removeTree(path: string): Promise<void> {
   await new Deno.Command("chmod", { args: ["-R", "u+w", path] }).output();
   await Deno.remove(path, { recursive: true });
 }
 
-function s(seconds: number): string {
+export function s(seconds: number): string {
   return `${seconds.toFixed(1)} s`;
 }

@@ -4,6 +4,7 @@
  * verified download every kind uses: a blob is streamed to a file with its size and digest
  * checked, and the file is removed when either is wrong.
  */
+import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
 import { HitError } from "../errors.ts";
 import type { Descriptor } from "./artifact_manifest.ts";
@@ -46,6 +47,15 @@ export async function saveVerified(
   const hash = createHash("sha256");
   let size = 0;
   const file = await Deno.open(to, { write: true, createNew: true, mode: 0o600 });
+  let pending: Uint8Array[] = [];
+  let pendingBytes = 0;
+  const flush = async () => {
+    const piece = pending.length === 1 ? pending[0] : Buffer.concat(pending);
+    pending = [];
+    pendingBytes = 0;
+    let at = 0;
+    while (at < piece.length) at += await file.write(piece.subarray(at));
+  };
   try {
     try {
       for await (const chunk of body) {
@@ -57,10 +67,13 @@ export async function saveVerified(
           );
         }
         hash.update(chunk);
-        let at = 0;
-        while (at < chunk.length) at += await file.write(chunk.subarray(at));
+        // Network chunks are small: write in 1 MiB pieces, a syscall per piece.
+        pending.push(chunk);
+        pendingBytes += chunk.length;
+        if (pendingBytes >= 1 << 20) await flush();
         onBytes?.(size);
       }
+      await flush();
     } catch (error) {
       if (error instanceof HitError) throw error;
       throw new HitError(
