@@ -141,10 +141,12 @@ export async function buildProfile(
     else toBuild.push(pkg);
   }
   // Pulls go first: what a remote holds needs no sources and no build.
-  const pulled = options.pull === undefined ? [] : await pullPackages(toBuild, cached, {
+  const pulled = options.pull === undefined ? [] : await pullPackages(toBuild, {
     pull: options.pull,
     emit,
     signal: context.signal,
+    isStored: async (name) =>
+      await artifactState(store, resolved.packages.get(name)!.artifactId) === "built",
   });
   toBuild = toBuild.filter((pkg) => !pulled.includes(pkg.name));
   emit({ type: "plan", toBuild: toBuild.map((pkg) => pkg.name), cached });
@@ -180,9 +182,9 @@ export async function buildProfile(
   const ended = new Map<string, BuildEvent>();
   await runSchedule(schedule, async (name, cpus) => {
     const pkg = resolved.packages.get(name)!;
+    emit({ type: "start", name, id: pkg.artifactId, cpus });
     const started = performance.now();
     const seconds = () => (performance.now() - started) / 1000;
-    emit({ type: "start", name, id: pkg.artifactId, cpus });
     try {
       const outcome = await buildArtifact(pkg.buildSpec, pkg.artifactId, { isProfile: false }, {
         ...context,
@@ -274,18 +276,18 @@ function pulledEvent(from: PulledFrom, seconds: number) {
  */
 async function pullPackages(
   toBuild: PackageResult[],
-  cached: string[],
   options: {
     pull: NonNullable<BuildProfileOptions["pull"]>;
     emit: (event: BuildEvent) => void;
     signal?: AbortSignal;
+    /** Whether a package outside `toBuild` is in the store. */
+    isStored: (name: string) => Promise<boolean>;
   },
 ): Promise<string[]> {
   const pulled: string[] = [];
   const present = new Map<string, Promise<boolean>>();
-  for (const name of cached) present.set(name, Promise.resolve(true));
   for (const pkg of toBuild) {
-    const deps = pkg.buildDeps.map((dep) => present.get(dep) ?? Promise.resolve(false));
+    const deps = pkg.buildDeps.map((dep) => present.get(dep) ?? options.isStored(dep));
     present.set(
       pkg.name,
       Promise.all(deps).then(async (ready) => {
