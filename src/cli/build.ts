@@ -240,6 +240,8 @@ export async function runBuild(
       onWait: () => context.stderr.write("waiting for hit gc to finish\n").catch(() => {}),
     });
     const controller = new AbortController();
+    // How many artifacts came from each remote, for the summary.
+    const pulledFrom = new Map<string, number>();
     using _interrupts = listenForInterrupts(controller);
     let result;
     try {
@@ -274,7 +276,12 @@ export async function runBuild(
           : undefined,
         serial: parsed.serial,
         keepGoing: parsed.keepGoing,
-        onEvent: (event) => progress.event(event),
+        onEvent: (event) => {
+          if (event.type === "pulled") {
+            pulledFrom.set(event.from, (pulledFrom.get(event.from) ?? 0) + 1);
+          }
+          progress.event(event);
+        },
         pull: remotes.length === 0 ? undefined : pullFromRemotes(
           remotes,
           config.buildStore,
@@ -300,7 +307,9 @@ export async function runBuild(
     }
     const pulledNote = result.pulled.length === 0
       ? ""
-      : ` (pulled ${result.pulled.length}, built ${result.built.length})`;
+      : ` (pulled ${
+        [...pulledFrom].map(([remote, count]) => `${count} from "${remote}"`).join(", ")
+      }, built ${result.built.length})`;
     if (result.link !== undefined) {
       const verb = result.built.length === 0 && result.pulled.length === 0
         ? "Up to date"
@@ -308,9 +317,7 @@ export async function runBuild(
       await context.stdout.write(`${verb}, link at: ${parsed.output}${pulledNote}\n`);
     } else {
       await context.stdout.write(
-        `built ${result.built.length}, already built ${result.cached.length}${
-          result.pulled.length === 0 ? "" : `, pulled ${result.pulled.length}`
-        }\n`,
+        `built ${result.built.length}, already built ${result.cached.length}${pulledNote}\n`,
       );
     }
     if (pushTo !== undefined) {

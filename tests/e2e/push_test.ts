@@ -85,7 +85,7 @@ Deno.test({
       await freshNode(node, url, pub);
       const pulled = await runCli(["build", EXAMPLE, "-o", "stack"], { cwd: node, env });
       assert.equal(pulled.code, 0, pulled.stderr);
-      assert.equal(pulled.stdout, "Profile build successful, link at: stack (pulled 4, built 0)\n");
+      assert.equal(pulled.stdout, "Profile build successful, link at: stack (pulled 4 from \"site\", built 0)\n");
       assert.doesNotMatch(pulled.stderr, /building|warning/);
       assert.match(pulled.stderr, /\[greet\] pulled greet\/\w{32} from "site"/);
       assert.deepEqual(await storedIds(node), ids);
@@ -112,7 +112,7 @@ Deno.test({
         /\[greet\] warning: pull "greet\/\w{32}" from remote "site".*: it is not relocatable and was built for the store/,
       );
       assert.match(moved.stderr, /\[greet\] built in/);
-      assert.match(moved.stdout, /\(pulled 3, built 1\)/);
+      assert.match(moved.stdout, /\(pulled 3 from "site", built 1\)/);
       assert.equal(
         (await runProgram(join(other, "stack/bin/greet"), [], {})).stdout,
         "Hello, world!\n",
