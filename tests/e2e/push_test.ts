@@ -85,7 +85,10 @@ Deno.test({
       await freshNode(node, url, pub);
       const pulled = await runCli(["build", EXAMPLE, "-o", "stack"], { cwd: node, env });
       assert.equal(pulled.code, 0, pulled.stderr);
-      assert.equal(pulled.stdout, "Profile build successful, link at: stack (pulled 4 from \"site\", built 0)\n");
+      assert.equal(
+        pulled.stdout,
+        'Profile build successful, link at: stack (pulled 4 from "site", built 0)\n',
+      );
       assert.doesNotMatch(pulled.stderr, /building|warning/);
       assert.match(pulled.stderr, /\[greet\] pulled greet\/\w{32} from "site"/);
       assert.deepEqual(await storedIds(node), ids);
