@@ -231,7 +231,7 @@ export async function runBuild(
     }
     const sources = openSourceStore(config, { offline });
     const remotes = await openBuildRemotes(config, context, {
-      noRemote: parsed.noRemote || develop !== undefined,
+      noRemote: parsed.noRemote,
       offline,
     });
     const pushTo = parsed.push ? pushTarget(config, undefined) : undefined;

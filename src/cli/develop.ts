@@ -17,7 +17,7 @@ const LINKS: Record<string, LinkAction> = {
 };
 
 const OPTIONS: readonly OptionSpec[] = [
-  ...BUILD_OPTIONS.filter((option) => !["output", "package", "push", "no-remote"].includes(option.name)),
+  ...BUILD_OPTIONS.filter((option) => !["output", "package", "push"].includes(option.name)),
   { name: "force", short: "f", description: "replace TARGET if it exists and is not empty" },
   {
     name: "link",
