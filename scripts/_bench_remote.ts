@@ -124,10 +124,12 @@ async function cacheBuild(root: string, host: string): Promise<void> {
     stderr = await runHit(["build", "stack.yaml", "-o", "pulled"], root, home);
   });
   const pulled = stderr.match(/\] pulled /g)?.length ?? 0;
-  const built = stderr.match(/\] built in /g)?.length ?? 0;
+  const built = [...stderr.matchAll(/\[(\S+)\] built in /g)].map((match) => match[1]);
+  for (const warning of stderr.matchAll(/^.*\] warning: .*$/gm)) console.log(warning[0]);
   console.log(
     `remote real stack: build ${s(build)}, push ${s(push)}; fresh node from the cache ` +
-      `${s(pull)} (${pulled} pulled, ${built} built), ${(build / pull).toFixed(1)}x faster ` +
+      `${s(pull)} (${pulled} pulled, built: ${built.join(", ") || "none"}), ` +
+      `${(build / pull).toFixed(1)}x faster ` +
       `than building`,
   );
 }

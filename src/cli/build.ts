@@ -321,9 +321,10 @@ export async function runBuild(
       );
     }
     if (pushTo !== undefined) {
-      const ids = result.profileDir !== undefined
-        ? [resolved.profileArtifactId]
-        : parsed.packages.map((name) => resolved.packages.get(name)!.artifactId);
+      // Every package, build-only ones too: a node that pulls them builds nothing.
+      const names = parsed.packages.length > 0 ? parsed.packages : resolved.buildOrder;
+      const ids = names.map((name) => resolved.packages.get(name)!.artifactId);
+      if (result.profileDir !== undefined) ids.push(resolved.profileArtifactId);
       await pushClosure(ids, pushTo, config, context);
     }
     return 0;

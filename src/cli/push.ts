@@ -134,19 +134,21 @@ async function signingKey(
 }
 
 /**
- * The artifact id a push target names: an id, a profile link or folder in the store, or a
- * profile file (which must be built).
+ * The artifact ids a push target names: an id, a profile link or folder in the store, or a
+ * profile file (its profile artifact and every package of it, build-only ones too, which
+ * must be built).
  * @throws {HitError} when it names none.
  */
-async function artifactIdOf(target: string, context: CommandContext): Promise<string> {
-  if (ID.test(target)) return target;
+async function artifactIdsOf(target: string, context: CommandContext): Promise<string[]> {
+  if (ID.test(target)) return [target];
   if (target.endsWith(".yaml")) {
     const resolved = await resolveProfile(target, { overrides: {}, cwd: context.cwd });
-    return resolved.profileArtifactId;
+    return [...resolved.packages.values()].map((pkg) => pkg.artifactId)
+      .concat(resolved.profileArtifactId);
   }
   const path = resolve(context.cwd, target);
   try {
-    return (await Deno.readTextFile(resolve(await Deno.realPath(path), "id"))).trim();
+    return [(await Deno.readTextFile(resolve(await Deno.realPath(path), "id"))).trim()];
   } catch {
     throw new HitError(`push: "${target}" is not an artifact id, a profile or a profile link`, {
       hint: `give NAME/HASH, a profile file, or the link "hit build" made`,
@@ -162,7 +164,9 @@ export const pushCommand: Command = {
 
 Uploads each artifact and every artifact it depends on to the remote NAME (default: the first
 added with --push), skipping those already there, signed with the key from "hit key
-generate". Artifacts are checked by their id only: the first push of an id wins.
+generate". A profile file stands for its profile artifact and every package of it, build-only
+ones too; a link or an id for that artifact and its run-time closure. The first push of an id
+wins.
 
 examples:
   hit push mystack.yaml
@@ -174,7 +178,7 @@ examples:
     const config = await commandConfig(context);
     const remote = pushTarget(config, parsed.to);
     const ids: string[] = [];
-    for (const target of parsed.targets) ids.push(await artifactIdOf(target, context));
+    for (const target of parsed.targets) ids.push(...await artifactIdsOf(target, context));
     await pushClosure(ids, remote, config, context, parsed.key);
     return 0;
   },
