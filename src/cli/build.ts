@@ -4,12 +4,10 @@
  * folder at it. Parsing is pure, progress is `build_progress.ts`; `run` wires the configuration,
  * the source cache, the sandbox and Ctrl-C together.
  */
-import { basename, dirname, resolve } from "node:path";
+import { basename, resolve } from "node:path";
 import { HitError } from "../errors.ts";
-import type { Config } from "../core/config.ts";
 import { holdBuildLock } from "../core/gc.ts";
-import { type OpenRemote, openRemote, parseRemoteUrl } from "../core/remotes.ts";
-import { pullFromRemotes } from "../stages/pull_remotes.ts";
+import { openPullRemotes, pullFromRemotes } from "../stages/pull_remotes.ts";
 import { pushClosure, pushTarget } from "./push.ts";
 import { resolveProfile } from "../spec/resolve.ts";
 import { BuildFailure } from "../stages/build_artifact.ts";
@@ -230,7 +228,7 @@ export async function runBuild(
       );
     }
     const sources = openSourceStore(config, { offline });
-    const remotes = await openBuildRemotes(config, context, {
+    const remotes = await openPullRemotes(config, context.env, {
       noRemote: parsed.noRemote,
       offline,
     });
@@ -329,20 +327,6 @@ export async function runBuild(
     }
     return 0;
   }
-}
-
-/** The remotes a build pulls from: none with `--no-remote`, only folders when offline. */
-async function openBuildRemotes(
-  config: Config,
-  context: CommandContext,
-  options: { noRemote: boolean; offline: boolean },
-): Promise<OpenRemote[]> {
-  if (options.noRemote) return [];
-  const remotes = (config.remotes ?? []).filter((remote) =>
-    !options.offline || parseRemoteUrl(remote.url).kind === "folder"
-  );
-  const places = { env: context.env, configDir: dirname(config.file) };
-  return await Promise.all(remotes.map((remote) => openRemote(remote, places)));
 }
 
 /** The last lines of the log of each failed package, for stderr. */

@@ -10,6 +10,7 @@ import { linkProfile } from "../core/gc_roots.ts";
 import type { PackEntry } from "../spec/hit_pack.ts";
 import type { PackageResult, ResolvedProfile } from "../spec/resolve.ts";
 import { buildArtifact, type BuildContext, BuildFailure } from "./build_artifact.ts";
+import { pulledEvent, pullPackages } from "./pull_remotes.ts";
 import { createSchedule, runSchedule, type SkipReason } from "./scheduler.ts";
 
 /** The source cache as the build needs it. */
@@ -264,51 +265,6 @@ export async function buildProfile(
     emit({ type: "linked", link, dir: profileDir, upToDate });
   }
   return { built, cached, pulled, profileDir, link };
-}
-
-function pulledEvent(from: PulledFrom, seconds: number) {
-  return { from: from.remote, bytes: from.bytes, seconds };
-}
-
-/**
- * Asks the remotes for each package of `toBuild` once its build dependencies are in the store
- * (independent ones at once); returns the names of those pulled, in the order they came.
- */
-async function pullPackages(
-  toBuild: PackageResult[],
-  options: {
-    pull: NonNullable<BuildProfileOptions["pull"]>;
-    emit: (event: BuildEvent) => void;
-    signal?: AbortSignal;
-    /** Whether a package outside `toBuild` is in the store. */
-    isStored: (name: string) => Promise<boolean>;
-  },
-): Promise<string[]> {
-  const pulled: string[] = [];
-  const present = new Map<string, Promise<boolean>>();
-  for (const pkg of toBuild) {
-    const deps = pkg.buildDeps.map((dep) => present.get(dep) ?? options.isStored(dep));
-    present.set(
-      pkg.name,
-      Promise.all(deps).then(async (ready) => {
-        if (!ready.every(Boolean) || options.signal?.aborted) return false;
-        const started = performance.now();
-        const from = await options.pull(pkg.name, pkg.artifactId);
-        if (from === undefined) return false;
-        pulled.push(pkg.name);
-        const seconds = (performance.now() - started) / 1000;
-        options.emit({
-          type: "pulled",
-          name: pkg.name,
-          id: pkg.artifactId,
-          ...pulledEvent(from, seconds),
-        });
-        return true;
-      }),
-    );
-  }
-  await Promise.all(present.values());
-  return pulled;
 }
 
 /** The error of an interrupted run: what was stopped, and what never started. */

@@ -5,10 +5,13 @@
  * path) is reported as a warning and the next one is asked; when none can, the artifact is
  * built. Never throws for a remote's fault; never prints.
  */
+import { dirname } from "node:path";
 import { HitError } from "../errors.ts";
+import type { Config } from "../core/config.ts";
 import { pullArtifact } from "../core/artifact_pull.ts";
-import type { OpenRemote } from "../core/remotes.ts";
-import type { PulledFrom } from "./build_profile.ts";
+import { type OpenRemote, openRemote, parseRemoteUrl } from "../core/remotes.ts";
+import type { PackageResult } from "../spec/resolve.ts";
+import type { BuildEvent, BuildProfileOptions, PulledFrom } from "./build_profile.ts";
 
 /**
  * A `pull` function for `buildProfile`: asks `remotes` in order for an artifact, storing it
@@ -34,4 +37,64 @@ export function pullFromRemotes(
     }
     return undefined;
   };
+}
+
+/** The fields of a `pulled` event. */
+export function pulledEvent(from: PulledFrom, seconds: number) {
+  return { from: from.remote, bytes: from.bytes, seconds };
+}
+
+/**
+ * Asks the remotes for each package of `toBuild` once its build dependencies are in the store
+ * (independent ones at once); returns the names of those pulled, in the order they came.
+ */
+export async function pullPackages(
+  toBuild: PackageResult[],
+  options: {
+    pull: NonNullable<BuildProfileOptions["pull"]>;
+    emit: (event: BuildEvent) => void;
+    signal?: AbortSignal;
+    /** Whether a package outside `toBuild` is in the store. */
+    isStored: (name: string) => Promise<boolean>;
+  },
+): Promise<string[]> {
+  const pulled: string[] = [];
+  const present = new Map<string, Promise<boolean>>();
+  for (const pkg of toBuild) {
+    const deps = pkg.buildDeps.map((dep) => present.get(dep) ?? options.isStored(dep));
+    present.set(
+      pkg.name,
+      Promise.all(deps).then(async (ready) => {
+        if (!ready.every(Boolean) || options.signal?.aborted) return false;
+        const started = performance.now();
+        const from = await options.pull(pkg.name, pkg.artifactId);
+        if (from === undefined) return false;
+        pulled.push(pkg.name);
+        const seconds = (performance.now() - started) / 1000;
+        options.emit({
+          type: "pulled",
+          name: pkg.name,
+          id: pkg.artifactId,
+          ...pulledEvent(from, seconds),
+        });
+        return true;
+      }),
+    );
+  }
+  await Promise.all(present.values());
+  return pulled;
+}
+
+/** The remotes a build pulls from: none with `--no-remote`, only folders when offline. */
+export async function openPullRemotes(
+  config: Config,
+  env: Readonly<Record<string, string | undefined>>,
+  options: { noRemote: boolean; offline: boolean },
+): Promise<OpenRemote[]> {
+  if (options.noRemote) return [];
+  const remotes = (config.remotes ?? []).filter((remote) =>
+    !options.offline || parseRemoteUrl(remote.url).kind === "folder"
+  );
+  const places = { env, configDir: dirname(config.file) };
+  return await Promise.all(remotes.map((remote) => openRemote(remote, places)));
 }
