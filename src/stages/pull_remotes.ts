@@ -3,7 +3,8 @@
  * in order; the first that holds it fills the store (`core/artifact_pull.ts`). A remote that
  * fails (down, a bad signature, a damaged layer, a non-relocatable artifact for another store
  * path) is reported as a warning and the next one is asked; when none can, the artifact is
- * built. Never throws for a remote's fault; never prints.
+ * built. Packages are asked for once their build dependencies are stored, independent ones at
+ * once. Never throws for a remote's fault; never prints.
  */
 import { dirname } from "node:path";
 import { HitError } from "../errors.ts";
