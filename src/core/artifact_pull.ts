@@ -79,7 +79,11 @@ export async function pullArtifact(
     const layerFile = join(download, "layer.tar.gz");
     await store.readBlob(repo, manifest.layer, layerFile, options.onBytes);
     staging = await makeStagingDir(storeRoot, id);
-    const result = await unpackArchive(layerFile, "tar.gz", staging, { symlinkRoom: STORE_DEPTH })
+    const result = await unpackArchive(layerFile, "tar.gz", staging, {
+      symlinkRoom: STORE_DEPTH,
+      // Such links name the store path: only non-relocatable artifacts, pulled to that path.
+      absoluteLinksUnder: storeRoot,
+    })
       .catch((error) => {
         if (error instanceof HitError) {
           error.addContext(`while unpacking "${id}" from ${store.where}`);

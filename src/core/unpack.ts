@@ -32,6 +32,11 @@ export interface UnpackOptions {
    * links to its siblings in the store, two levels up.
    */
   symlinkRoom?: number;
+  /**
+   * An absolute folder symlinks may point into with absolute targets (no `..`): a store
+   * artifact pulled to its builder's store path links into that store.
+   */
+  absoluteLinksUnder?: string;
 }
 
 /**
@@ -78,6 +83,7 @@ export async function unpackArchive(
     archive,
     warnings,
     symlinkRoom: options.symlinkRoom ?? 0,
+    absoluteLinksUnder: options.absoluteLinksUnder,
   });
   // A tarball of only directories has no prefix: it unpacks to nothing (Q28).
   if (names.length === 0) plan = plan.map(() => null);
@@ -253,6 +259,7 @@ interface PlanContext {
   archive: string;
   warnings: string[];
   symlinkRoom: number;
+  absoluteLinksUnder?: string;
 }
 
 /**
@@ -293,7 +300,9 @@ function planMembers(members: Member[], prefix: string, context: PlanContext): (
       throw refuse(member, "it would replace a directory");
     }
     const action: Action = { parts, member };
-    if (member.type === "symlink") {
+    if (member.type === "symlink" && isUnder(member.linkTarget, context.absoluteLinksUnder)) {
+      // An absolute link into the allowed folder: nothing to check against the target.
+    } else if (member.type === "symlink") {
       checkSymlinkTarget(
         member.linkTarget ?? "",
         parts.length - 1 + context.symlinkRoom,
@@ -314,6 +323,13 @@ function planMembers(members: Member[], prefix: string, context: PlanContext): (
     );
     return action;
   });
+}
+
+/** Whether `link` is an absolute path inside the folder `root`, with no `..`. */
+function isUnder(link: string | undefined, root: string | undefined): boolean {
+  if (link === undefined || root === undefined || !root.startsWith("/")) return false;
+  const prefix = root.endsWith("/") ? root : root + "/";
+  return link.startsWith(prefix) && !link.split("/").includes("..");
 }
 
 /** Refuses absolute paths and any `..` component: the original's "attempted to break out". */

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { pullArtifact } from "../../src/core/artifact_pull.ts";
 import { pushArtifact, storedClosure } from "../../src/core/artifact_push.ts";
 import { generateKeyPair, readSecretKey } from "../../src/core/artifact_signing.ts";
-import { artifactDir, artifactState } from "../../src/core/build_store.ts";
+import { artifactDir, artifactState, removeTree } from "../../src/core/build_store.ts";
 import { HitError } from "../../src/errors.ts";
 import { openRemote, type Remote } from "../../src/core/remotes.ts";
 import { makeStoreFixture, writeArtifact } from "./_store_fixture.ts";
@@ -174,13 +174,18 @@ Deno.test({
 });
 
 Deno.test({
-  name: "pullArtifact() refuses a non-relocatable artifact in a store at another path",
+  name: "pullArtifact() takes a non-relocatable artifact only into a store at its path",
   ignore: skip,
   async fn() {
     await using a = await makeStoreFixture();
     await using b = await makeStoreFixture();
     await using registry = await startRegistry(a.root);
-    await writeArtifact(a.store, LIB, { files: { "lib/rpath.txt": `-Wl,-rpath=${a.store}/x` } });
+    const own = `${artifactDir(a.store, LIB)}/bin/bzdiff`;
+    await writeArtifact(a.store, LIB, {
+      files: { "lib/rpath.txt": `-Wl,-rpath=${a.store}/x`, "bin/bzdiff": "diff" },
+      // An absolute link into its own folder, as bzip2's `make install` leaves.
+      symlinks: { "bin/bzcmp": own },
+    });
     const target = await open(remote(`oci+http://${registry.host}`, { trustUnsigned: true }));
     await pushArtifact(target, a.store, LIB, { tempParent: a.root });
     await assert.rejects(pullArtifact(target, b.store, LIB), (error: HitError) => {
@@ -189,6 +194,11 @@ Deno.test({
       return true;
     });
     assert.equal(await artifactState(b.store, LIB), "missing");
+
+    // At the builder's path it is pulled, its absolute link kept.
+    await removeTree(artifactDir(a.store, LIB));
+    assert.equal((await pullArtifact(target, a.store, LIB)).status, "pulled");
+    assert.equal(await Deno.readLink(join(artifactDir(a.store, LIB), "bin/bzcmp")), own);
   },
 });
 
