@@ -148,8 +148,16 @@ async function writeQuietly(context: CommandContext, text: string): Promise<void
   }
 }
 
+// Deno's own `fetch` would apply these by its rules (no `*` in `no_proxy`, upper case
+// first); `hit` applies them itself, from `context.env` (`core/network_config.ts`).
+const PROXY_VARIABLES = ["http_proxy", "https_proxy", "all_proxy", "no_proxy"];
+
 function realContext(): CommandContext {
   const env = Deno.env.toObject();
+  for (const name of PROXY_VARIABLES) {
+    Deno.env.delete(name);
+    Deno.env.delete(name.toUpperCase());
+  }
   return {
     stdout: fileWriter(Deno.stdout),
     stderr: fileWriter(Deno.stderr),

@@ -23,6 +23,12 @@ export interface Config {
   gcRoots: string;
   /** `sandbox:` (hit's own key): how builds run when `--sandbox` is not given. */
   sandbox?: "bwrap" | "none";
+  /** `ca_file:` (hit's own key): a site CA's PEM file trusted for downloads and git. */
+  caFile?: string;
+  /** `fetch_connect_timeout:` (hit's own key), in seconds. */
+  fetchConnectTimeout?: number;
+  /** `fetch_stall_timeout:` (hit's own key), in seconds. */
+  fetchStallTimeout?: number;
 }
 
 /** The default configuration file: `$HIT_HOME/config.yaml`, else `~/.hashdist/config.yaml`. */
@@ -173,7 +179,39 @@ export function parseConfig(text: string, file: string): Config {
     cache: path("cache"),
     gcRoots: path("gc_roots"),
     ...sandboxOf(map.sandbox, fail),
+    ...fetchSettingsOf(map, base, fail),
   };
+}
+
+function fetchSettingsOf(
+  map: ValueMap,
+  base: string,
+  fail: (message: string, hint?: string) => never,
+): Pick<Config, "caFile" | "fetchConnectTimeout" | "fetchStallTimeout"> {
+  const settings: Pick<Config, "caFile" | "fetchConnectTimeout" | "fetchStallTimeout"> = {};
+  if (map.ca_file !== undefined && map.ca_file !== null) {
+    if (typeof map.ca_file !== "string" || map.ca_file === "") {
+      fail(
+        `"ca_file" must be a path, found ${describeValue(map.ca_file)}`,
+        "write `ca_file: ./site-ca.pem`",
+      );
+    }
+    settings.caFile = resolve(base, map.ca_file as string);
+  }
+  for (
+    const [key, field] of [
+      ["fetch_connect_timeout", "fetchConnectTimeout"],
+      ["fetch_stall_timeout", "fetchStallTimeout"],
+    ] as const
+  ) {
+    const value = map[key];
+    if (value === undefined || value === null) continue;
+    if (typeof value !== "number" || !(value > 0)) {
+      fail(`"${key}" must be a number of seconds above 0, found ${describeValue(value)}`);
+    }
+    settings[field] = value as number;
+  }
+  return settings;
 }
 
 function sandboxOf(

@@ -1,10 +1,17 @@
 /**
- * The fetch stage (DESIGN.md "Permissions and sandbox"): one download in a `Worker` whose Deno
- * grants are `net` to the URL's exact `host:port` (none offline), `read` of the cache and of a
- * local source, and `write` of the cache's temp folder. The worker writes only the temp file;
- * the source cache, in the main process, checks the key and commits it into `packs/`.
+ * The fetch stage (DESIGN.md "Permissions and sandbox"): a download, one hop per `Worker`,
+ * each worker granted `net` to exactly its URL's `host:port` (and the proxy's, when one is
+ * used; none offline), `read` of the cache and of a local source, and `write` of the cache's
+ * temp folder. A redirect ends the hop: the main process judges it (`core/redirects.ts`) and
+ * starts the next hop in a worker granted exactly the new host. The main process creates and
+ * locks the temp file, removes it on failure or interrupt; the source cache checks the key
+ * and commits it into `packs/`.
  */
-import type { DownloadedFile, DownloadProgress, DownloadRequest } from "../core/download.ts";
+import type { DownloadedFile, DownloadRequest } from "../core/download.ts";
+import { followHops, isNetworkSource } from "../core/download.ts";
+import { withDownloadTemp } from "../core/download_temp.ts";
+import type { HopProgress, HopResult } from "../core/http_download.ts";
+import { networkFor } from "../core/network_config.ts";
 import type { FetchRequest } from "./fetch_worker.ts";
 import { fetchPermissions, type StagePermissions } from "./permissions.ts";
 import { runStageWorker, workerModuleUrl } from "./stage_worker.ts";
@@ -12,44 +19,63 @@ import { runStageWorker, workerModuleUrl } from "./stage_worker.ts";
 const FETCH_WORKER = workerModuleUrl("fetch_worker", import.meta.url);
 
 /**
- * The `Downloader` that `hit` gives `SourceCache`: downloads `url` in the fetch stage's worker,
- * with the grants `fetchPermissions` computes for that one URL.
- * @throws {StageCapabilityError} when the worker steps outside them (a redirect elsewhere).
- * @throws {DownloadFailure} or {HitError} when the download fails.
+ * The `Downloader` that `hit` gives `SourceCache`: downloads `url` hop by hop, each hop in a
+ * fetch worker with the grants `fetchPermissions` computes for that one URL.
+ * @throws {StageCapabilityError} when a worker steps outside them (a bug).
+ * @throws {DownloadFailure} or {HitError} when the download fails or is interrupted.
  */
 export async function fetchInWorker(
   url: string,
   request: DownloadRequest,
 ): Promise<DownloadedFile> {
-  const permissions = fetchPermissions({
-    urls: [url],
-    cacheDir: request.cacheDir,
-    cacheTempDir: request.tempDir,
-    offline: request.offline,
+  return await withDownloadTemp(request.tempDir, async (temp) => {
+    const result = await followHops(url, async (hop) => {
+      const network = request.offline || !isNetworkSource(hop)
+        ? {}
+        : networkFor(hop, request.network);
+      const permissions = fetchPermissions({
+        urls: network.proxy === undefined ? [hop] : [hop, network.proxy],
+        cacheDir: request.cacheDir,
+        cacheTempDir: request.tempDir,
+        offline: request.offline,
+      });
+      const onProgress = request.onProgress;
+      return await runFetchWorker({
+        url: hop,
+        temp,
+        retryDelays: request.retryDelays,
+        timeouts: request.timeouts,
+        network,
+        progress: onProgress !== undefined,
+      }, {
+        permissions,
+        signal: request.signal,
+        onProgress: onProgress &&
+          ((event: HopProgress) => onProgress({ key: request.key, url, ...event })),
+      });
+    });
+    return { ...result, temp };
   });
-  return await runFetchWorker({
-    url,
-    tempDir: request.tempDir,
-    cacheDir: request.cacheDir,
-    key: request.key,
-    retryDelays: request.retryDelays,
-    progress: request.onProgress !== undefined,
-  }, { permissions, onProgress: request.onProgress });
 }
 
 /**
- * Runs the fetch worker on `request` with exactly `options.permissions`, which need not match
+ * Runs the fetch worker on one hop with exactly `options.permissions`, which need not match
  * the request (tests ask for more than is granted).
  * @throws {StageCapabilityError} when the worker steps outside `options.permissions`.
  */
 export async function runFetchWorker(
   request: FetchRequest,
-  options: { permissions: StagePermissions; onProgress?: (event: DownloadProgress) => void },
-): Promise<DownloadedFile> {
-  return await runStageWorker<DownloadedFile, DownloadProgress>(FETCH_WORKER, {
+  options: {
+    permissions: StagePermissions;
+    onProgress?: (event: HopProgress) => void;
+    signal?: AbortSignal;
+  },
+): Promise<HopResult> {
+  return await runStageWorker<HopResult, HopProgress>(FETCH_WORKER, {
     stage: "fetch",
     permissions: options.permissions,
     request,
     onProgress: options.onProgress,
+    signal: options.signal,
   });
 }

@@ -57,8 +57,10 @@ export function encodeError(error: unknown): WireError {
   if (!(error instanceof Error)) return { name: "Error", message: String(error) };
   const wire: WireError = { name: error.name, message: error.message, stack: error.stack };
   if (error instanceof Deno.errors.NotCapable) wire.name = "NotCapable";
-  else if (error instanceof DownloadFailure) wire.retry = error.retry;
-  else if (error instanceof HitError) {
+  else if (error instanceof DownloadFailure) {
+    wire.retry = error.retry;
+    wire.hint = error.hint;
+  } else if (error instanceof HitError) {
     wire.name = "HitError";
     wire.hint = error.hint;
     wire.context = error.context;
@@ -74,7 +76,7 @@ export function decodeError(stage: string, wire: WireError): Error {
     case "NotCapable":
       return new StageCapabilityError(stage, wire.message, { stack: wire.stack });
     case "DownloadFailure":
-      return new DownloadFailure(wire.message, { retry: wire.retry === true });
+      return new DownloadFailure(wire.message, { retry: wire.retry === true, hint: wire.hint });
     case "HitError":
       return new HitError(wire.message, {
         hint: wire.hint,
@@ -104,6 +106,8 @@ export interface StageWorkerOptions<Progress> {
   /** The one message the worker receives. */
   request: unknown;
   onProgress?: (progress: Progress) => void;
+  /** Terminates the worker at once; the run then fails as interrupted. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -121,8 +125,17 @@ export async function runStageWorker<Result, Progress = never>(
     name: `hit ${options.stage} stage`,
     deno: { permissions: withRealPaths(options.permissions) },
   });
+  let onAbort: (() => void) | undefined;
   try {
     return await new Promise<Result>((resolve, reject) => {
+      onAbort = () => {
+        worker.terminate();
+        reject(
+          new HitError(`run the ${options.stage} stage: interrupted`, { exitCode: 130 }),
+        );
+      };
+      if (options.signal?.aborted) return onAbort();
+      options.signal?.addEventListener("abort", onAbort, { once: true });
       worker.onmessage = (event: MessageEvent<StageReply<Result, Progress>>) => {
         const reply = event.data;
         if (reply.kind === "progress") options.onProgress?.(reply.progress);
@@ -145,6 +158,7 @@ export async function runStageWorker<Result, Progress = never>(
       worker.postMessage(options.request);
     });
   } finally {
+    if (onAbort !== undefined) options.signal?.removeEventListener("abort", onAbort);
     worker.terminate();
   }
 }

@@ -54,14 +54,18 @@ export interface TestServer extends AsyncDisposable {
 }
 
 /** Serves `handler` on 127.0.0.1 at a free port, recording request paths. */
-export function serve(handler: (request: Request) => Response | Promise<Response>): TestServer {
+export function serve(
+  handler: (request: Request) => Response | Promise<Response>,
+  options: { hostname?: string } = {},
+): TestServer {
   const requests: string[] = [];
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (request) => {
+  const hostname = options.hostname ?? "127.0.0.1";
+  const server = Deno.serve({ hostname, port: 0, onListen() {} }, (request) => {
     requests.push(new URL(request.url).pathname);
     return handler(request);
   });
   return {
-    url: `http://127.0.0.1:${server.addr.port}`,
+    url: `http://${hostname}:${server.addr.port}`,
     requests,
     count: (path) => requests.filter((p) => p === path).length,
     async [Symbol.asyncDispose]() {
@@ -71,12 +75,12 @@ export function serve(handler: (request: Request) => Response | Promise<Response
 }
 
 /** Serves the files of `SOURCES_DIR` at `/NAME`, and 404 for anything else. */
-export function serveSources(): TestServer {
+export function serveSources(options: { hostname?: string } = {}): TestServer {
   return serve(async (request) => {
     const name = decodeURIComponent(new URL(request.url).pathname.slice(1));
     if (!(name in SOURCE_KEYS)) return new Response("not found", { status: 404 });
     return new Response(await Deno.readFile(join(SOURCES_DIR, name)));
-  });
+  }, options);
 }
 
 /**
