@@ -12,6 +12,9 @@ import { BuildFailure } from "../stages/build_artifact.ts";
 import { buildProfile, PackagesFailed } from "../stages/build_profile.ts";
 import { findBwrap, missingBwrapError, type SandboxKind } from "../stages/sandbox.ts";
 import { openSourceStore } from "../stages/source_store.ts";
+import { reclaimDownloads } from "../core/download_temp.ts";
+import { openSourceCache } from "../core/source_cache.ts";
+import { listenForInterrupts } from "./interrupts.ts";
 import { developProfile } from "../stages/develop_profile.ts";
 import type { LinkAction } from "../spec/profile_links.ts";
 import { checkOfflineSources, prefetchCommand } from "../stages/missing_sources.ts";
@@ -213,12 +216,18 @@ export async function runBuild(
           "you can\n",
       );
     }
-    const sources = openSourceStore(config, { offline });
+    const controller = new AbortController();
+    // The temp files of downloads a killed `hit` left behind.
+    await reclaimDownloads(openSourceCache(config));
+    const sources = openSourceStore(config, {
+      offline,
+      env: context.env,
+      signal: controller.signal,
+    });
     // Held shared for the whole run: no `hit gc` removes what this run built before it is linked.
     using _gcLock = await holdBuildLock(config.buildStore, {
       onWait: () => context.stderr.write("waiting for hit gc to finish\n").catch(() => {}),
     });
-    const controller = new AbortController();
     using _interrupts = listenForInterrupts(controller);
     let result;
     try {
@@ -292,25 +301,6 @@ export function renderLogTails(error: PackagesFailed): string {
         error.logTail.join("\n") + "\n---\n"
       : ""
   ).join("");
-}
-
-/**
- * Turns the first SIGINT or SIGTERM into an abort of `controller` (every build is killed and
- * cleaned up); a second one exits at once, which leaves the store consistent but build folders
- * behind. Dispose of it to stop listening.
- */
-function listenForInterrupts(controller: AbortController): Disposable {
-  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
-  const handler = () => {
-    if (controller.signal.aborted) Deno.exit(130);
-    controller.abort();
-  };
-  for (const signal of signals) Deno.addSignalListener(signal, handler);
-  return {
-    [Symbol.dispose]() {
-      for (const signal of signals) Deno.removeSignalListener(signal, handler);
-    },
-  };
 }
 
 /** The terminal's size for the live progress block; 80×24 when it cannot be read. */

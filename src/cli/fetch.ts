@@ -15,6 +15,8 @@ import { type OptionSpec, parseOptions, splitOverrides, usageError } from "./arg
 import { type Command, commandConfig, type CommandContext } from "./command.ts";
 import { type ProfileFetchArgs, runFetchProfile } from "./fetch_profile.ts";
 import { formatBytes } from "./format_bytes.ts";
+import { listenForInterrupts } from "./interrupts.ts";
+import { reclaimDownloads } from "../core/download_temp.ts";
 import { isOffline, SOURCE_OPTIONS, sourceArgs, withMirrors } from "./source_options.ts";
 
 export { formatBytes };
@@ -236,6 +238,9 @@ examples:
     const offline = isOffline(parsed.offline, context.env);
     const config = withMirrors(await commandConfig(context), parsed.mirrors, context.cwd);
     const cache = openSourceCache(config, { env: context.env, downloader: fetchInWorker });
+    await reclaimDownloads(cache);
+    const controller = new AbortController();
+    using _interrupts = listenForInterrupts(controller);
     const live = context.stderr.isTerminal && !context.noColor && !parsed.quiet;
     const start = performance.now();
     let pending = Promise.resolve();
@@ -254,6 +259,7 @@ examples:
         type: parsed.type,
         offline,
         onProgress: live ? onProgress : undefined,
+        signal: controller.signal,
       });
     } catch (error) {
       // The original exits 2 when the keys differ.

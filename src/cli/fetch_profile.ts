@@ -19,6 +19,8 @@ import {
 } from "../stages/prefetch.ts";
 import { commandConfig, type CommandContext } from "./command.ts";
 import { isOffline, withMirrors } from "./source_options.ts";
+import { listenForInterrupts } from "./interrupts.ts";
+import { reclaimDownloads } from "../core/download_temp.ts";
 
 /** The parsed command line of `hit fetch PROFILE`. */
 export interface ProfileFetchArgs {
@@ -152,6 +154,9 @@ export async function runFetchProfile(
     await context.stdout.write(renderPrefetchPlan(await planPrefetch(needed, cache)));
     return 0;
   }
+  await reclaimDownloads(cache);
+  const controller = new AbortController();
+  using _interrupts = listenForInterrupts(controller);
   const live = context.stderr.isTerminal && !context.noColor && !parsed.quiet;
   const start = performance.now();
   let state: PrefetchProgress = {
@@ -183,10 +188,17 @@ export async function runFetchProfile(
       offline: isOffline(parsed.offline, context.env),
       jobs: parsed.jobs,
       onEvent,
+      signal: controller.signal,
     });
   } finally {
     await pending;
     if (live) await context.stderr.write("\r\x1b[2K");
+  }
+  if (controller.signal.aborted) {
+    throw new HitError(`fetch "${parsed.profile}": interrupted`, {
+      exitCode: 130,
+      hint: "run it again to fetch what is still missing",
+    });
   }
   await context.stdout.write(renderPrefetchSummary(summary));
   if (summary.failures.length > 0) throw prefetchFailedError(summary.failures, summary.sources);

@@ -136,6 +136,7 @@ export async function buildProfile(
       try {
         await sources.ensure(source.key, source.url, pkg.name);
       } catch (error) {
+        if (context.signal?.aborted) throw interrupted([], []);
         if (error instanceof HitError) {
           error.location.package ??= pkg.name;
           error.addContext(`while fetching the sources of package "${pkg.name}"`);

@@ -47,7 +47,7 @@ export interface PrefetchOptions {
   /** How many sources to fetch at once; default 4. */
   jobs?: number;
   onEvent?: (event: PrefetchEvent) => void;
-  /** Stops taking new sources; those under way finish. */
+  /** Stops taking new sources, and stops those under way (their temp files are removed). */
   signal?: AbortSignal;
 }
 
@@ -155,7 +155,7 @@ async function fetchOne(
   const before = type === "git" ? await folderSize(gitRepo) : 0;
   await cache.fetchSource(
     { key: source.key, url: source.url },
-    { repoName, offline: options.offline, onProgress },
+    { repoName, offline: options.offline, onProgress, signal: options.signal },
   );
   if (type === "git") return { status: "fetched", bytes: await folderSize(gitRepo) - before };
   return { status: "fetched", bytes: (await Deno.stat(cache.packPath(source.key))).size };

@@ -15,6 +15,8 @@ export interface SourceStoreOptions {
   offline?: boolean;
   /** The environment `git` may see (proxies, HOME); never passed to builds. */
   env?: Readonly<Record<string, string | undefined>>;
+  /** Stops a download at once (Ctrl-C); its temp file is removed. */
+  signal?: AbortSignal;
 }
 
 /** A `SourceStore` over the configuration's source cache and mirrors. */
@@ -23,7 +25,11 @@ export function openSourceStore(config: Config, options: SourceStoreOptions = {}
   return {
     putHitPack: (entries) => cache.putHitPack(entries),
     ensure: (key, url, repoName) =>
-      cache.fetchSource({ key, url }, { repoName, offline: options.offline }),
+      cache.fetchSource({ key, url }, {
+        repoName,
+        offline: options.offline,
+        signal: options.signal,
+      }),
     async unpack(key, target) {
       const { type, hash } = parseSourceKey(key);
       if (type === "git") return await cache.unpackGit(key, target);
