@@ -6,6 +6,7 @@
  */
 import { basename, resolve } from "node:path";
 import type { DownloadProgress } from "../core/download.ts";
+import { resolveRemoteRevision } from "../core/git_source.ts";
 import { KeyMismatchError, openSourceCache } from "../core/source_cache.ts";
 import { HitError, USAGE_EXIT } from "../errors.ts";
 import { fetchInWorker } from "../stages/fetch_stage.ts";
@@ -298,38 +299,15 @@ async function runFetchGit(parsed: UrlFetchArgs, context: CommandContext): Promi
   const url = local ? resolve(context.cwd, parsed.url) : parsed.url;
   const offline = isOffline(parsed.offline, context.env);
   const revision = parsed.git!;
+  const config = withMirrors(await commandConfig(context), parsed.mirrors, context.cwd);
   const commit = /^[0-9a-f]{40}$/.test(revision)
     ? revision
-    : await resolveRevision(url, revision, context.env);
-  const config = withMirrors(await commandConfig(context), parsed.mirrors, context.cwd);
+    : await resolveRemoteRevision({ env: context.env, caFile: config.caFile }, url, revision);
   const cache = openSourceCache(config, { env: context.env, downloader: fetchInWorker });
   const name = parsed.name ?? basename(url.replace(/\/+$/, "")).replace(/\.git$/, "");
   await cache.fetchGit(`git:${commit}`, url, { repoName: name || "repo", offline });
   await context.stdout.write(renderSourcesFragment(`git:${commit}`, url));
   return 0;
-}
-
-/** The commit `revision` names in the repository at `url` (`git ls-remote`). */
-async function resolveRevision(
-  url: string,
-  revision: string,
-  env: Readonly<Record<string, string>>,
-): Promise<string> {
-  const output = await new Deno.Command("git", {
-    args: ["ls-remote", "--", url, revision],
-    clearEnv: true,
-    env: { PATH: env.PATH ?? "/usr/bin:/bin", HOME: env.HOME ?? "/", GIT_TERMINAL_PROMPT: "0" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const line = new TextDecoder().decode(output.stdout).split("\n").find((text) => text !== "");
-  if (!output.success || line === undefined) {
-    const reason = new TextDecoder().decode(output.stderr).trim().split("\n")[0];
-    throw new HitError(`fetch "${url}": no revision "${revision}"${reason ? `: ${reason}` : ""}`, {
-      hint: 'give a branch, a tag, a full commit id, or "HEAD"',
-    });
-  }
-  return line.split(/\s/)[0];
 }
 
 function isFileSync(path: string): boolean {

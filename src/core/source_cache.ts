@@ -183,6 +183,7 @@ export class SourceCache {
       gitDir: join(root, "git"),
       lockDir: join(root, "locks"),
       env: options.env ?? {},
+      caFile: options.network?.caFile,
       mirrorGitDirs: this.#folders.map(({ dir }) => join(dir, "git")),
     };
   }
