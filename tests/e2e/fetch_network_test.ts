@@ -18,6 +18,7 @@ import {
 } from "../core/_source_fixtures.ts";
 import { mirrorPackPath } from "./_source_server.ts";
 import { HIT, hitEnv, makeTempDir, runCli, runProgram } from "./_run_cli.ts";
+import { startSmallStackServer } from "./_small_stack.ts";
 
 const LIBYAML_BYTES = await Deno.readFile(join(SOURCES_DIR, LIBYAML));
 const HOME_HIT = [".home", ".hit"];
@@ -360,4 +361,49 @@ Deno.test("hit fetch with a site CA: refused without it, trusted through ca_file
   } finally {
     await https.shutdown();
   }
+});
+
+Deno.test("hit fetch REPO --git BRANCH goes through the proxy for ls-remote and the fetch", async () => {
+  await using dir = await makeTempDir();
+  await using origin = await startSmallStackServer(dir.path);
+  const passed: string[] = [];
+  await using proxy = serve(async (request) => {
+    passed.push(request.url);
+    const url = new URL(request.url);
+    if (url.host !== "git.test:81") return new Response("unknown host", { status: 502 });
+    return await fetch(`${origin.url}${url.pathname}${url.search}`);
+  });
+  const repo = "http://git.test:81/tiny.git";
+  const result = await runCli(["fetch", repo, "--git", "main"], {
+    cwd: dir.path,
+    env: { HTTP_PROXY: proxy.url },
+  });
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stdout, `sources:\n- key: git:${origin.commit}\n  url: ${repo}\n`);
+  assert.ok(passed.includes(`${repo}/info/refs?service=git-upload-pack`), passed.join("\n"));
+  assert.ok(passed.every((url) => url.startsWith(`${repo}/`)), passed.join("\n"));
+});
+
+Deno.test("hit fetch --git with git missing from PATH says so, with no stack trace", async () => {
+  await using dir = await makeTempDir();
+  // A PATH with what scripts/hit itself needs, and no git.
+  const bin = join(dir.path, "bin");
+  await Deno.mkdir(bin);
+  for (const tool of ["bash", "dirname", "grep"]) {
+    await Deno.symlink(`/usr/bin/${tool}`, join(bin, tool));
+  }
+  const result = await runCli(["fetch", "http://127.0.0.1:9/repo.git", "--git", "main"], {
+    cwd: dir.path,
+    env: { PATH: bin },
+  });
+  assert.equal(result.code, 1);
+  assert.equal(result.stdout, "");
+  const lines = result.stderr.split("\n");
+  assert.equal(
+    lines[0],
+    `error: fetch "http://127.0.0.1:9/repo.git": the git program is not installed`,
+  );
+  // Deno may put its own folder first.
+  assert.ok(lines[1].startsWith('  searched PATH "') && lines[1].endsWith(`${bin}"`), lines[1]);
+  assert.deepEqual(lines.slice(2), ["hint: install git, or put it on PATH", ""]);
 });
