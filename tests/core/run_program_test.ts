@@ -29,7 +29,8 @@ Deno.test("runProgram() and spawnProgram() name a missing program with a hint, n
   for (
     const start of [
       runProgram,
-      async (...args: Parameters<typeof spawnProgram>) => spawnProgram(...args),
+      (...args: Parameters<typeof spawnProgram>) =>
+        Promise.resolve().then(() => spawnProgram(...args)),
     ]
   ) {
     const error = await start("git", {
