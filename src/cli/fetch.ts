@@ -9,7 +9,7 @@ import type { DownloadProgress } from "../core/download.ts";
 import { resolveRemoteRevision } from "../core/git_source.ts";
 import { KeyMismatchError, openSourceCache } from "../core/source_cache.ts";
 import { HitError, USAGE_EXIT } from "../errors.ts";
-import { fetchInWorker } from "../stages/fetch_stage.ts";
+import { checkArchiveInWorker, fetchInWorker } from "../stages/fetch_stage.ts";
 import { DEFAULT_PREFETCH_JOBS } from "../stages/prefetch.ts";
 import { StageCapabilityError } from "../stages/stage_worker.ts";
 import { type OptionSpec, parseOptions, splitOverrides, usageError } from "./args.ts";
@@ -238,7 +238,11 @@ examples:
     const url = normaliseFetchUrl(parsed.url, context.cwd);
     const offline = isOffline(parsed.offline, context.env);
     const config = withMirrors(await commandConfig(context), parsed.mirrors, context.cwd);
-    const cache = openSourceCache(config, { env: context.env, downloader: fetchInWorker });
+    const cache = openSourceCache(config, {
+      env: context.env,
+      downloader: fetchInWorker,
+      archiveChecker: checkArchiveInWorker,
+    });
     await reclaimDownloads(cache);
     const controller = new AbortController();
     using _interrupts = listenForInterrupts(controller);

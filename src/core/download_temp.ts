@@ -9,6 +9,9 @@ import { join } from "node:path";
 /** The name prefix of a download's temp file. */
 export const DOWNLOAD_PREFIX = "downloading-";
 
+/** The name prefix of the scratch folder a keyless download's archive is read into. */
+export const CHECK_PREFIX = "checking-";
+
 /** How old an unlocked temp file must be before `reclaimDownloads` removes it: one hour. */
 export const RECLAIM_AGE_MS = 60 * 60 * 1000;
 
@@ -42,7 +45,8 @@ export interface ReclaimedDownloads {
 
 /**
  * Removes the temp files of dead downloads from `cache.tempDir`: `downloading-*` files not
- * modified for `maxAgeMs` (default an hour) whose lock no process holds.
+ * modified for `maxAgeMs` (default an hour) whose lock no process holds, and `checking-*`
+ * scratch folders as old.
  */
 export async function reclaimDownloads(
   cache: { tempDir: string },
@@ -59,8 +63,16 @@ export async function reclaimDownloads(
     throw error;
   }
   for (const entry of entries) {
-    if (!entry.isFile || !entry.name.startsWith(DOWNLOAD_PREFIX)) continue;
     const path = join(cache.tempDir, entry.name);
+    if (entry.isDirectory && entry.name.startsWith(CHECK_PREFIX)) {
+      // A check lasts seconds; one this old belongs to a `hit` that was killed.
+      const info = await Deno.stat(path);
+      if (now - (info.mtime?.getTime() ?? now) < maxAge) continue;
+      await Deno.remove(path, { recursive: true });
+      reclaimed.files.push(path);
+      continue;
+    }
+    if (!entry.isFile || !entry.name.startsWith(DOWNLOAD_PREFIX)) continue;
     let file: Deno.FsFile;
     try {
       file = await Deno.open(path, { read: true, write: true });

@@ -109,6 +109,12 @@ export interface FetchedUrl {
   finalUrl: string;
 }
 
+/**
+ * Reads the whole archive at `path` as unpacking would.
+ * @throws {HitError} when it is not readable to the end.
+ */
+export type ArchiveChecker = (path: string, type: ArchiveType, tempDir: string) => Promise<void>;
+
 /** Options of `openSourceCache`. */
 export interface SourceCacheOptions {
   /** The environment `git` may see (PATH, HOME, proxies); default: nothing but a PATH. */
@@ -120,6 +126,11 @@ export interface SourceCacheOptions {
    * `hit` passes the fetch stage's worker (`stages/fetch_stage.ts`).
    */
   downloader?: Downloader;
+  /**
+   * Reads a whole archive of a keyless download before it is admitted, with scratch space in
+   * `tempDir`; default: none. `hit` passes the unpack stage (`stages/fetch_stage.ts`).
+   */
+  archiveChecker?: ArchiveChecker;
   /** The timeouts of a download; default: from `env` and the configuration. */
   timeouts?: FetchTimeouts;
   /** The site CA and timeouts of the configuration. */
@@ -160,6 +171,7 @@ export class SourceCache {
   #timeouts: FetchTimeouts;
   #network: () => Promise<NetworkConfig>;
   #downloader: Downloader;
+  #archiveChecker: ArchiveChecker;
   #git: GitCache;
   /** The mirrors that are folders on this machine, with their paths. */
   #folders: { mirror: string; dir: string }[];
@@ -175,6 +187,7 @@ export class SourceCache {
     let network: Promise<NetworkConfig> | undefined;
     this.#network = () => network ??= loadNetworkConfig(env, settings);
     this.#downloader = options.downloader ?? downloadToTemp;
+    this.#archiveChecker = options.archiveChecker ?? (() => Promise.resolve());
     this.#folders = mirrors.flatMap((mirror) => {
       const dir = mirrorFolder(mirror);
       return dir === undefined ? [] : [{ mirror, dir }];
@@ -354,6 +367,9 @@ export class SourceCache {
         throw new KeyMismatchError(options.key, key, url);
       }
       checkMagic(type, result.head);
+      // Without a key nothing vouches for the bytes: a body cut short with no Content-Length
+      // looks complete to HTTP, so the whole archive is read before it is admitted.
+      if (options.key === undefined) await this.#checkArchive(result.temp, type, url);
       const target = this.packPath(key);
       using _lock = await FileLock.acquire(this.#lockPath(type, result.digest));
       if (await exists(target)) await removeQuietly(result.temp);
@@ -507,6 +523,19 @@ export class SourceCache {
     }
     const candidates = mirrors.map((mirror) => mirrorUrl(mirror, `packs/${type}/${hash}`));
     return await this.#fetchFirst(key, candidates, [], options);
+  }
+
+  async #checkArchive(path: string, type: ArchiveType, url: string): Promise<void> {
+    try {
+      await this.#archiveChecker(path, type, this.tempDir);
+    } catch (error) {
+      if (!(error instanceof HitError)) throw error;
+      throw new HitError(`fetch "${url}": the download is not a readable ${type} archive`, {
+        context: [error.message, ...error.context],
+        hint: "the server may have cut the download short; fetch it again, or give its key",
+        cause: error,
+      });
+    }
   }
 
   #lockPath(type: string, hash: string): string {

@@ -9,10 +9,12 @@
  */
 import type { DownloadedFile, DownloadRequest } from "../core/download.ts";
 import { followHops, isNetworkSource } from "../core/download.ts";
-import { withDownloadTemp } from "../core/download_temp.ts";
+import { CHECK_PREFIX, withDownloadTemp } from "../core/download_temp.ts";
 import type { HopProgress, HopResult } from "../core/http_download.ts";
 import { networkFor } from "../core/network_config.ts";
+import type { ArchiveType } from "../core/unpack.ts";
 import type { FetchRequest } from "./fetch_worker.ts";
+import { unpackInWorker } from "./unpack_stage.ts";
 import { fetchPermissions, type StagePermissions } from "./permissions.ts";
 import { runStageWorker, workerModuleUrl } from "./stage_worker.ts";
 
@@ -78,4 +80,22 @@ export async function runFetchWorker(
     onProgress: options.onProgress,
     signal: options.signal,
   });
+}
+
+/**
+ * The `ArchiveChecker` that `hit` gives `SourceCache`: unpacks `archive` in the unpack stage's
+ * worker (the reader builds use) into a scratch folder of `tempDir`, then removes it.
+ * @throws {HitError} when the archive is damaged or cut short.
+ */
+export async function checkArchiveInWorker(
+  archive: string,
+  type: ArchiveType,
+  tempDir: string,
+): Promise<void> {
+  const scratch = await Deno.makeTempDir({ dir: tempDir, prefix: CHECK_PREFIX });
+  try {
+    await unpackInWorker(archive, type, scratch);
+  } finally {
+    await Deno.remove(scratch, { recursive: true });
+  }
 }

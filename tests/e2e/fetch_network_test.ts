@@ -407,3 +407,40 @@ Deno.test("hit fetch --git with git missing from PATH says so, with no stack tra
   assert.ok(lines[1].startsWith('  searched PATH "') && lines[1].endsWith(`${bin}"`), lines[1]);
   assert.deepEqual(lines.slice(2), ["hint: install git, or put it on PATH", ""]);
 });
+
+Deno.test("hit fetch URL without a key admits nothing cut short, with or without Content-Length", async () => {
+  await using dir = await makeTempDir();
+  const half = LIBYAML_BYTES.subarray(0, LIBYAML_BYTES.length >> 1);
+  await using unsized = serveRaw(async (conn) => {
+    await writeAll(conn, "HTTP/1.1 200 OK\r\nconnection: close\r\n\r\n");
+    await writeAll(conn, half);
+  });
+  const url = `${unsized.url}/${LIBYAML}`;
+  const cut = await runCli(["fetch", url], { cwd: dir.path });
+  assert.equal(cut.code, 1);
+  const lines = cut.stderr.split("\n");
+  assert.equal(lines[0], `error: fetch "${url}": the download is not a readable tar.gz archive`);
+  assert.match(cut.stderr, /\nhint: the server may have cut the download short/);
+  await using sized = serveRaw(async (conn) => {
+    await writeAll(
+      conn,
+      `HTTP/1.1 200 OK\r\ncontent-length: ${LIBYAML_BYTES.length}\r\nconnection: close\r\n\r\n`,
+    );
+    await writeAll(conn, half);
+  });
+  const sizedUrl = `${sized.url}/${LIBYAML}`;
+  const lost = await runCli(["fetch", sizedUrl], {
+    cwd: dir.path,
+    env: { HIT_FETCH_STALL_TIMEOUT: "5" },
+  });
+  assert.equal(lost.code, 1);
+  assert.match(
+    lost.stderr.split("\n")[0],
+    new RegExp(
+      `^error: fetch "${sizedUrl}": (connection lost after ${half.length} of ${LIBYAML_BYTES.length} bytes|connection lost: .*) \\(after 3 attempts\\)$`,
+    ),
+  );
+  assert.equal(sized.connections(), 3);
+  assert.deepEqual(await listDir(join(dir.path, ...HOME_HIT, "src", "packs")), []);
+  assert.deepEqual(await tempFiles(dir.path), []);
+});
