@@ -102,6 +102,12 @@ export function locateSource(url: string): SourceLocation {
       });
     }
   }
+  if (/^ftp:\/\//i.test(url)) {
+    throw new HitError(`fetch "${url}": ftp:// URLs are not fetched`, {
+      hint: "use an http(s) URL of the same file, or a mirror holding the archive " +
+        "(source_caches or --mirror)",
+    });
+  }
   if (SCHEME.test(url)) {
     const scheme = url.slice(0, url.indexOf(":"));
     throw new HitError(`fetch "${url}": unsupported URL scheme "${scheme}"`, {

@@ -184,7 +184,7 @@ Deno.test("fetchInWorker() passes download failures and bad URLs on as the cache
   assert.deepEqual([failure.message, failure.retry], ["HTTP 404 Not Found", false]);
   const scheme = await fetchInWorker("ftp://127.0.0.1/x.tar.gz", folders).catch((e) => e);
   assert.ok(scheme instanceof HitError);
-  assert.match(scheme.message, /unsupported URL scheme "ftp"/);
+  assert.match(scheme.message, /ftp:\/\/ URLs are not fetched/);
   assert.deepEqual(await listDir(folders.tempDir), []);
 });
 
