@@ -15,6 +15,7 @@ import { openSourceStore } from "../stages/source_store.ts";
 import { reclaimDownloads } from "../core/download_temp.ts";
 import { openSourceCache } from "../core/source_cache.ts";
 import { listenForInterrupts } from "./interrupts.ts";
+import { FetchWorkers } from "../stages/fetch_stage.ts";
 import { developProfile } from "../stages/develop_profile.ts";
 import type { LinkAction } from "../spec/profile_links.ts";
 import { checkOfflineSources, prefetchCommand } from "../stages/missing_sources.ts";
@@ -219,10 +220,12 @@ export async function runBuild(
     const controller = new AbortController();
     // The temp files of downloads a killed `hit` left behind.
     await reclaimDownloads(openSourceCache(config));
+    using workers = new FetchWorkers();
     const sources = openSourceStore(config, {
       offline,
       env: context.env,
       signal: controller.signal,
+      downloader: workers.download,
     });
     // Held shared for the whole run: no `hit gc` removes what this run built before it is linked.
     using _gcLock = await holdBuildLock(config.buildStore, {

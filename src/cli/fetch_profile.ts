@@ -7,7 +7,7 @@ import { formatBytes } from "./format_bytes.ts";
 import { openSourceCache } from "../core/source_cache.ts";
 import { HitError } from "../errors.ts";
 import { resolveProfile } from "../spec/resolve.ts";
-import { fetchInWorker } from "../stages/fetch_stage.ts";
+import { FetchWorkers } from "../stages/fetch_stage.ts";
 import { describeSource, listNeededSources } from "../stages/missing_sources.ts";
 import {
   type PlannedSource,
@@ -148,7 +148,8 @@ export async function runFetchProfile(
     cwd: context.cwd,
   });
   const config = withMirrors(await commandConfig(context), parsed.mirrors, context.cwd);
-  const cache = openSourceCache(config, { env: context.env, downloader: fetchInWorker });
+  using workers = new FetchWorkers();
+  const cache = openSourceCache(config, { env: context.env, downloader: workers.download });
   const needed = listNeededSources([resolved]);
   if (parsed.dryRun) {
     await context.stdout.write(renderPrefetchPlan(await planPrefetch(needed, cache)));
