@@ -94,6 +94,11 @@ export class FetchWorkers implements Disposable {
     }
   }
 
+  /** Workers alive now. */
+  get size(): number {
+    return this.#hosts.size;
+  }
+
   [Symbol.dispose](): void {
     for (const host of this.#hosts.values()) host.terminate();
     this.#hosts.clear();

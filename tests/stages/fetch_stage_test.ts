@@ -3,7 +3,7 @@ import { dirname, join } from "node:path";
 import { DownloadFailure, type DownloadProgress } from "../../src/core/download.ts";
 import { openSourceCache } from "../../src/core/source_cache.ts";
 import { HitError } from "../../src/errors.ts";
-import { fetchInWorker, runFetchWorker } from "../../src/stages/fetch_stage.ts";
+import { fetchInWorker, FetchWorkers, runFetchWorker } from "../../src/stages/fetch_stage.ts";
 import { fetchPermissions } from "../../src/stages/permissions.ts";
 import { StageCapabilityError } from "../../src/stages/stage_worker.ts";
 import {
@@ -13,6 +13,7 @@ import {
   makeTempDir,
   serve,
   serveSources,
+  SOURCE_KEYS,
   SOURCES_DIR,
 } from "../core/_source_fixtures.ts";
 
@@ -213,4 +214,39 @@ Deno.test("SourceCache with fetchInWorker follows a redirect to another host", a
   await cache.fetchArchive(LIBYAML_KEY, `${server.url}/${LIBYAML}`);
   assert.equal(await cache.has(LIBYAML_KEY), true);
   assert.deepEqual(await listDir(cache.tempDir), []);
+});
+
+Deno.test("FetchWorkers keeps one worker per host:port and still refuses any other host", async () => {
+  await using dir = await makeTempDir();
+  await using server = serveSources();
+  await using other = serveSources({ hostname: "127.0.0.2" });
+  const folders = await cacheFolders(dir.path);
+  using workers = new FetchWorkers();
+  const names = Object.keys(SOURCE_KEYS).slice(0, 3);
+  const results = await Promise.all(
+    names.map((name) => workers.download(`${server.url}/${name}`, folders)),
+  );
+  assert.deepEqual(
+    results.map((result) => `tar.${result.finalUrl.split(".tar.")[1]}:${result.digest}`),
+    names.map((name) => SOURCE_KEYS[name]),
+  );
+  assert.equal(workers.size, 1, "one worker served the three downloads");
+  await workers.download(`${other.url}/${LIBYAML}`, folders);
+  assert.equal(workers.size, 2);
+  // The pooled worker of the first server, asked to go to the other one.
+  const permissions = fetchPermissions({
+    urls: [server.url],
+    cacheDir: folders.cacheDir,
+    cacheTempDir: folders.tempDir,
+  });
+  const error = await capabilityError(
+    workers.run({ url: `${other.url}/${LIBYAML}`, temp: results[0].temp, progress: false }, {
+      permissions,
+    }),
+  );
+  assert.deepEqual([error.permission, error.target], [
+    "net",
+    `127.0.0.2:${new URL(other.url).port}`,
+  ]);
+  assert.equal(workers.size, 2, "a refused request does not end the worker");
 });
