@@ -44,7 +44,10 @@ export interface PrefetchProgress {
   failed: number;
   /** Packages whose sources are being fetched now. */
   running: string[];
+  /** Bytes of the sources finished. */
   bytes: number;
+  /** The downloads under way, by package: bytes so far and the size when known. */
+  downloads?: Record<string, { bytes: number; total?: number }>;
   elapsedMs: number;
 }
 
@@ -55,14 +58,19 @@ export function applyPrefetchEvent(state: PrefetchProgress, event: PrefetchEvent
     case "start":
       return { ...state, running: [...state.running, name] };
     case "progress":
-      return state;
+      return {
+        ...state,
+        downloads: { ...state.downloads, [name]: { bytes: event.bytes, total: event.total } },
+      };
     case "done":
     case "failed": {
       const at = state.running.indexOf(name);
       const running = at < 0 ? state.running : state.running.toSpliced(at, 1);
+      const { [name]: _finished, ...downloads } = state.downloads ?? {};
       return {
         ...state,
         running,
+        downloads,
         done: state.done + 1,
         failed: state.failed + (event.type === "failed" ? 1 : 0),
         bytes: state.bytes + (event.type === "done" ? event.bytes : 0),
@@ -71,22 +79,33 @@ export function applyPrefetchEvent(state: PrefetchProgress, event: PrefetchEvent
   }
 }
 
-/** The live progress line: `[5/12] fetching zlib, png  3.2 MiB  1.1 MiB/s`. */
+/**
+ * The live progress line: `[5/12] fetching zlib (1.0 MiB / 3.0 MiB), png  3.2 MiB  1.1 MiB/s`,
+ * the bytes and rate counting the downloads under way.
+ */
 export function renderPrefetchProgress(state: PrefetchProgress, columns = 80): string {
+  const downloads = state.downloads ?? {};
+  const bytes = state.bytes +
+    Object.values(downloads).reduce((sum, download) => sum + download.bytes, 0);
   const seconds = state.elapsedMs / 1000;
-  const rate = seconds > 0 && state.bytes > 0 ? `  ${formatBytes(state.bytes / seconds)}/s` : "";
+  const rate = seconds > 0 && bytes > 0 ? `  ${formatBytes(bytes / seconds)}/s` : "";
   const failed = state.failed > 0 ? `, ${state.failed} failed` : "";
-  const doing = state.running.length > 0 ? ` fetching ${state.running.join(", ")}` : "";
-  const line = `[${state.done}/${state.total}${failed}]${doing}  ${
-    formatBytes(state.bytes)
-  }${rate}`;
+  const names = state.running.map((name) => {
+    const download = downloads[name];
+    if (download === undefined) return name;
+    const total = download.total === undefined ? "" : ` / ${formatBytes(download.total)}`;
+    return `${name} (${formatBytes(download.bytes)}${total})`;
+  });
+  const doing = names.length > 0 ? ` fetching ${names.join(", ")}` : "";
+  const line = `[${state.done}/${state.total}${failed}]${doing}  ${formatBytes(bytes)}${rate}`;
   return line.length <= columns ? line : line.slice(0, Math.max(0, columns - 1)) + "…";
 }
 
 /** The plain line for an event when output is not a terminal; none for unremarkable ones. */
 export function renderPrefetchEvent(event: PrefetchEvent): string | undefined {
   if (event.type === "done" && event.status === "fetched") {
-    return `fetched ${describeSource(event.source)} (${formatBytes(event.bytes)})\n`;
+    const time = event.seconds === undefined ? "" : ` in ${event.seconds.toFixed(1)} s`;
+    return `fetched ${describeSource(event.source)} (${formatBytes(event.bytes)}${time})\n`;
   }
   if (event.type === "failed") return `failed ${describeSource(event.source)}\n`;
   return undefined;

@@ -30,11 +30,12 @@ export function openSourceStore(config: Config, options: SourceStoreOptions = {}
   });
   return {
     putHitPack: (entries) => cache.putHitPack(entries),
-    ensure: (key, url, repoName) =>
+    ensure: (key, url, repoName, onProgress) =>
       cache.fetchSource({ key, url }, {
         repoName,
         offline: options.offline,
         signal: options.signal,
+        onProgress,
       }),
     async unpack(key, target) {
       const { type, hash } = parseSourceKey(key);
