@@ -121,7 +121,7 @@ Deno.test("renderProgress() shows the bytes of the download under way, of its si
     { type: "fetch", name: "zlib", key: "tar.gz:y", bytes: 10 },
     0,
   );
-  assert.match(renderProgress(unsized, { width: 120, now: 2000 }), /zlib  10 B$/);
+  assert.ok(renderProgress(unsized, { width: 120, now: 2000 }).endsWith("zlib  10 B"));
 });
 
 Deno.test("renderProgress() at 80 columns cuts the last line before the last column", () => {
