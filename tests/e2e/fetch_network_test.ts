@@ -231,51 +231,57 @@ Deno.test("hit fetch URL goes through http_proxy, which alone knows the host nam
   assert.deepEqual(passed, [url], "no_proxy=* goes direct");
 });
 
-Deno.test("Ctrl-C stops hit fetch in the middle of a download and leaves no temp file", async () => {
-  await using dir = await makeTempDir();
-  let started = () => {};
-  const sent = new Promise<void>((done) => started = done);
-  await using server = serveRaw(async (conn, _index, _head, closing) => {
-    await writeAll(conn, `HTTP/1.1 200 OK\r\ncontent-length: ${LIBYAML_BYTES.length}\r\n\r\n`);
-    await writeAll(conn, LIBYAML_BYTES.subarray(0, 4000));
-    started();
-    await closing;
-  });
-  const child = new Deno.Command(HIT, {
-    args: ["fetch", `${server.url}/${LIBYAML}`],
-    cwd: dir.path,
-    clearEnv: true,
-    env: await hitEnv({ cwd: dir.path }),
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  try {
-    await sent;
-    // The temp file holds the first bytes: the download is under way.
-    for (let i = 0; i < 600; i++) {
-      const files = await tempFiles(dir.path);
-      const sizes = await Promise.all(
-        files.map((name) => Deno.stat(join(dir.path, ...HOME_HIT, "src", "tmp", name))),
-      );
-      if (sizes.some((info) => info.size > 0)) break;
-      await new Promise((done) => setTimeout(done, 50));
-    }
-    child.kill("SIGINT");
-    const output = await child.output();
-    const stderr = new TextDecoder().decode(output.stderr);
-    assert.equal(output.code, 130, stderr);
-    assert.match(stderr, /interrupted/);
-    assert.doesNotMatch(stderr, /internal error/);
-    assert.deepEqual(await tempFiles(dir.path), []);
-  } finally {
+for (const command of ["fetch", "build"]) {
+  Deno.test(`Ctrl-C stops hit ${command} in the middle of a download and leaves no temp file`, async () => {
+    await using dir = await makeTempDir();
+    let started = () => {};
+    const sent = new Promise<void>((done) => started = done);
+    await using server = serveRaw(async (conn, _index, _head, closing) => {
+      await writeAll(conn, `HTTP/1.1 200 OK\r\ncontent-length: ${LIBYAML_BYTES.length}\r\n\r\n`);
+      await writeAll(conn, LIBYAML_BYTES.subarray(0, 4000));
+      started();
+      await closing;
+    });
+    const url = `${server.url}/${LIBYAML}`;
+    const args = command === "fetch"
+      ? ["fetch", url]
+      : ["build", await writeProfile(dir.path, url), "--sandbox", "none"];
+    const child = new Deno.Command(HIT, {
+      args,
+      cwd: dir.path,
+      clearEnv: true,
+      env: await hitEnv({ cwd: dir.path }),
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
     try {
-      child.kill("SIGKILL");
-    } catch {
-      // Already ended.
+      await sent;
+      // The temp file holds the first bytes: the download is under way.
+      for (let i = 0; i < 600; i++) {
+        const files = await tempFiles(dir.path);
+        const sizes = await Promise.all(
+          files.map((name) => Deno.stat(join(dir.path, ...HOME_HIT, "src", "tmp", name))),
+        );
+        if (sizes.some((info) => info.size > 0)) break;
+        await new Promise((done) => setTimeout(done, 50));
+      }
+      child.kill("SIGINT");
+      const output = await child.output();
+      const stderr = new TextDecoder().decode(output.stderr);
+      assert.equal(output.code, 130, stderr);
+      assert.match(stderr, /interrupted/);
+      assert.doesNotMatch(stderr, /internal error/);
+      assert.deepEqual(await tempFiles(dir.path), []);
+    } finally {
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // Already ended.
+      }
     }
-  }
-});
+  });
+}
 
 Deno.test("hit fetch with a site CA: refused without it, trusted through ca_file", async () => {
   await using dir = await makeTempDir();
