@@ -216,8 +216,11 @@ export const fetchCommand: Command = {
        hit fetch PROFILE [NAME=VALUE ...] [--dry-run] [-j N] [--offline] [--mirror DIR]
 
 Downloads URL (http, https, file: or a local path) into the source cache and prints the
-"sources:" entry to paste into a package spec. With KEY, the archive must have that key:
-if not, nothing is stored and the exit code is 2.
+"sources:" entry to paste into a package spec. Redirects to other hosts are followed (https to
+http is refused); HIT_FETCH_CONNECT_TIMEOUT and HIT_FETCH_STALL_TIMEOUT bound the waits (see
+the README, "Fetching"). With KEY, the mirrors (--mirror, source_caches) are asked first and
+the archive must have that key: if not, nothing is stored and the exit code is 2. Without
+KEY, the whole archive is read before it is stored.
 
 With a profile (a file ending in .yaml or .yml, or -p PATH), fetches every source of its
 packages (archives, git commits, build-script bundles), N at once, skipping what is cached,

@@ -502,6 +502,10 @@ export class SourceCache {
         if (!(error instanceof HitError || error instanceof DownloadFailure)) throw error;
         const reason = error instanceof KeyMismatchError ? error.reason : error.message;
         attempts.push(`tried "${candidate}": ${reason}`);
+        // A TLS refusal's hint (how to trust a site CA) says more than the generic one.
+        if (error instanceof DownloadFailure && error.hint !== undefined) {
+          attempts.push(`  hint: ${error.hint}`);
+        }
       }
     }
     return undefined;
