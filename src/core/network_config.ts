@@ -37,10 +37,13 @@ export function proxiesOf(env: Env): Pick<NetworkConfig, "httpProxy" | "httpsPro
     const value = env[name] ?? env[name.toUpperCase()];
     return value === undefined || value.trim() === "" ? undefined : value.trim();
   };
-  const all = pick("all_proxy");
+  // `proxy:3128` without a scheme means an http proxy, as curl reads it.
+  const url = (value: string | undefined) =>
+    value === undefined || /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`;
+  const all = url(pick("all_proxy"));
   return {
-    httpProxy: pick("http_proxy") ?? all,
-    httpsProxy: pick("https_proxy") ?? all,
+    httpProxy: url(pick("http_proxy")) ?? all,
+    httpsProxy: url(pick("https_proxy")) ?? all,
     noProxy: (pick("no_proxy") ?? "").split(/[\s,]+/).filter((entry) => entry !== ""),
   };
 }

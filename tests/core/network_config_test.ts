@@ -16,6 +16,7 @@ Deno.test("proxiesOf() reads either case, lower case first, and all_proxy as a f
     proxiesOf({ HTTP_PROXY: "http://up:1", http_proxy: "http://low:1", ALL_PROXY: "http://all:3" }),
     { httpProxy: "http://low:1", httpsProxy: "http://all:3", noProxy: [] },
   );
+  assert.equal(proxiesOf({ https_proxy: "proxy.test:3128" }).httpsProxy, "http://proxy.test:3128");
   assert.deepEqual(proxiesOf({ NO_PROXY: "a.test, .b.test,c:8" }).noProxy, [
     "a.test",
     ".b.test",
