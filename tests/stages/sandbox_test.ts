@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { bwrapArgs, findBwrap, probeBwrap } from "../../src/stages/sandbox.ts";
+import { bwrapArgs, findBwrap, probeBwrap } from "../../src/stages/sandbox_bwrap.ts";
 
 const MOUNTS = {
   writable: [
