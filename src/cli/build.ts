@@ -244,6 +244,7 @@ export async function runBuild(
         config,
         sandbox,
         setup,
+        onWarning: (message) => void context.stderr.write(`warning: ${message}\n`),
         self: context.self(),
         unpackSource: (key, target) => sources.unpack(key, target),
         cpuCount: parsed.jobs,

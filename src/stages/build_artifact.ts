@@ -150,7 +150,9 @@ export async function buildArtifact(
     const logBytes = await readLog(log);
     log.close();
     log = undefined;
-    await checkArtifactFiles(outputDir, { onStripped: context.onWarning });
+    await checkArtifactFiles(outputDir, {
+      onStripped: (message) => context.onWarning?.(`build "${id}": ${message}`),
+    });
     await finishArtifact(outputDir, {
       log: logBytes,
       buildJson: formatStoreJson(spec) + "\n",

@@ -498,3 +498,84 @@ Deno.test({
     assert.match(none.stderr, /^warning: building WITHOUT a sandbox/);
   },
 });
+
+// A spec's `files:` must not pack a host file into the source cache: neither by a path that
+// leaves the package folder nor by a symlink in it.
+Deno.test("hit status, fetch and build refuse `files:` that leave the package folder", async () => {
+  await using dir = await makeTempDir();
+  const secret = join(dir.path, "secret.txt");
+  await Deno.writeTextFile(secret, `${HOME_SECRET}\n`);
+  const script = "build_stages:\n- name: run\n  handler: bash\n  files: [FILES]\n" +
+    '  bash: mkdir -p "$ARTIFACT"\n';
+  for (const name of ["up", "link"]) {
+    await Deno.mkdir(join(dir.path, "pkgs", name), { recursive: true });
+  }
+  await Deno.writeTextFile(
+    join(dir.path, "pkgs", "up", "up.yaml"),
+    script.replace("FILES", "../../secret.txt"),
+  );
+  await Deno.symlink(secret, join(dir.path, "pkgs", "link", "data.txt"));
+  await Deno.writeTextFile(
+    join(dir.path, "pkgs", "link", "link.yaml"),
+    script.replace("FILES", "data.txt"),
+  );
+  for (
+    const [name, message] of [
+      ["up", /"files" entry "\.\.\/\.\.\/secret\.txt" leaves the package folder/],
+      ["link", /file "data\.txt" is a symlink to .*secret\.txt, outside the package folder/],
+    ] as const
+  ) {
+    const profile = join(dir.path, `${name}.yaml`);
+    await Deno.writeTextFile(
+      profile,
+      `parameters:\n  BASH: /bin/bash\n  PATH: /usr/bin:/bin\npackage_dirs: [pkgs]\npackages:\n  ${name}:\n`,
+    );
+    for (const command of [["status", profile], ["fetch", profile], ["build", profile]]) {
+      const result = await runCli(command, { cwd: dir.path });
+      assert.equal(result.code, 1, `${command[0]} ${name}: ${result.stderr}`);
+      assert.match(result.stderr, message, `${command[0]} ${name}`);
+      assert.doesNotMatch(result.stderr, /internal error|\.ts:\d+:\d+/, "a stack trace");
+    }
+  }
+  // Nothing under HOME (the configuration, store and source cache) holds the secret.
+  const home = join(dir.path, ".home");
+  const leaks = (await exists(home)) ? await filesHolding(home, HOME_SECRET) : [];
+  assert.deepEqual(leaks, []);
+});
+
+async function exists(path: string): Promise<boolean> {
+  return await Deno.lstat(path).then(() => true, () => false);
+}
+
+async function filesHolding(root: string, text: string): Promise<string[]> {
+  const found: string[] = [];
+  for await (const entry of Deno.readDir(root)) {
+    const path = join(root, entry.name);
+    if (entry.isDirectory) found.push(...await filesHolding(path, text));
+    else if (entry.isFile && (await Deno.readTextFile(path)).includes(text)) found.push(path);
+  }
+  return found;
+}
+
+// A build that leaves a setuid program: the bit is taken off before the artifact is committed.
+Deno.test("hit build takes setuid and setgid bits off a build's files, with a warning", async () => {
+  await using dir = await makeTempDir();
+  const profile = await writeProfile(dir.path, {
+    suid: bashPackage(
+      'mkdir -p "$ARTIFACT/bin"\ncp /bin/true "$ARTIFACT/bin/suid"\nchmod 6755 "$ARTIFACT/bin/suid"',
+    ),
+  });
+  for (const sandbox of ["--sandbox=bwrap", "--sandbox=landlock", "--sandbox=none"]) {
+    await Deno.remove(join(dir.path, ".home"), { recursive: true }).catch(() => {});
+    const result = await runCli(["build", profile, sandbox], { cwd: dir.path });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(
+      result.stderr,
+      /warning: build "suid\/[a-z2-7]{32}": "bin\/suid": took off its setuid and setgid bit/,
+      sandbox,
+    );
+    const store = join(dir.path, ".home", ".hit", "bld");
+    const mode = (await Deno.stat(join(onlyArtifact(store, "suid"), "bin", "suid"))).mode!;
+    assert.equal(mode & 0o7777, 0o755, `${sandbox}: mode ${mode.toString(8)}`);
+  }
+});
