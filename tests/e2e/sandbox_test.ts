@@ -466,6 +466,13 @@ Deno.test({
     );
     assert.equal(json.sandbox, "landlock");
     assert.ok(json.sandbox_details.landlock_abi >= 1);
+    const status = await runCli(["status", EXAMPLE_STACK, "--json"], { cwd: dir.path });
+    const rows = JSON.parse(status.stdout) as { sandbox?: string; sandbox_details?: unknown }[];
+    assert.equal(rows.length, 3);
+    for (const row of rows) {
+      assert.equal(row.sandbox, "landlock");
+      assert.deepEqual(row.sandbox_details, json.sandbox_details);
+    }
   },
 });
 
