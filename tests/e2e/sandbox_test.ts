@@ -44,6 +44,7 @@ const ROOT_ONLY = ["write_host_sysctl"];
 const NOT_BLOCKED_BY_LANDLOCK: Record<string, string> = {
   unix_socket: "Landlock up to ABI 7 does not control connecting to a named Unix socket, and " +
     "the seccomp filter lets AF_UNIX through (builds use it)",
+  daemon: "without a pid namespace, a process in a session of its own outlives the build",
 };
 
 const HOME_SECRET = "hit-probe-home-secret";
@@ -65,6 +66,8 @@ interface ProbeRun {
   evilFiles: string[];
   /** Store entries that existed before the build and changed, and new ones outside new artifacts. */
   storeChanges: string[];
+  /** Whether the daemon the probe started was still running after the build. */
+  daemonLeft: boolean;
 }
 
 /** Builds `dep` on the host, then the probe inside a private network namespace. */
@@ -89,6 +92,7 @@ async function runProbe(dir: string, sandboxArgs: string[]): Promise<ProbeRun> {
   })();
   const victim = new Deno.Command("sleep", { args: ["60"], stdout: "null", stderr: "null" })
     .spawn();
+  const daemonName = `hit-probe-daemon-${crypto.randomUUID()}`;
   let victimExited = false;
   victim.status.then(() => victimExited = true);
   try {
@@ -105,6 +109,7 @@ async function runProbe(dir: string, sandboxArgs: string[]): Promise<ProbeRun> {
       PROBE_HOST_TMP: hostTmp,
       PROBE_HOST_SOCKET: socketPath,
       PROBE_HOST_PID: String(victim.pid),
+      DAEMON_NAME: daemonName,
     });
     // The dependency is built first, on its own, so that the store has it before the probe runs.
     const dep = await runCli(["build", profile, "--package", "dep", ...sandboxArgs], {
@@ -156,14 +161,34 @@ async function runProbe(dir: string, sandboxArgs: string[]): Promise<ProbeRun> {
         ...await findNamed(hostTmp, "hit-probe-evil"),
       ],
       storeChanges: compareStore(before, await snapshot(store)),
+      daemonLeft: await killNamed(daemonName),
     };
   } finally {
+    await killNamed(daemonName);
     listener.close();
     await accepting.catch(() => {});
     if (!victimExited) victim.kill("SIGKILL");
     await victim.status;
     await Deno.remove(hostTmp, { recursive: true });
   }
+}
+
+/** Kills (by pid) the processes whose argv[0] is `name`; whether there were any. */
+async function killNamed(name: string): Promise<boolean> {
+  // Deno's permissions keep /proc from tests; `ps` lists it.
+  const output = await new Deno.Command("ps", { args: ["-eo", "pid=,args="] }).output();
+  let found = false;
+  for (const line of new TextDecoder().decode(output.stdout).split("\n")) {
+    const [pid, argv0] = line.trim().split(/\s+/);
+    if (argv0 !== name) continue;
+    found = true;
+    try {
+      Deno.kill(Number(pid), "SIGKILL");
+    } catch {
+      // Gone already.
+    }
+  }
+  return found;
 }
 
 /** A package spec with one bash stage running `script`, and `extra` YAML before it. */
@@ -292,6 +317,13 @@ async function assertBlocked(
     assert.deepEqual(run.evilFiles, []);
     assert.deepEqual(run.storeChanges, []);
   });
+  if (allowed.daemon === undefined) {
+    await t.step("no process of the build outlived it", () => {
+      assert.ok(!run.daemonLeft, "the probe's daemon was still running after the build");
+    });
+  } else {
+    console.log(`not checked: a daemon left behind: ${allowed.daemon}`);
+  }
 }
 
 Deno.test({
@@ -341,6 +373,7 @@ Deno.test({
     assert.ok(run.report.dnsQueriesDuring > 0);
     assert.ok(run.unixConnections > 0);
     assert.ok(!run.hostProcessAlive);
+    assert.ok(run.daemonLeft, "the probe's daemon did not outlive the unsandboxed build");
     assert.match(run.artifactJson, /"sandbox" : "none"/);
   },
 });
