@@ -8,6 +8,8 @@ import { basename, dirname } from "node:path";
 
 // Shown anyway, or too wide to show whole.
 const NEVER = ["/", "/usr", "/home", "/root", "/tmp", "/var", "/etc", "/run"];
+// Every sandbox shows these whole already.
+const SHOWN = ["/usr/", "/bin/", "/sbin/", "/lib/", "/lib64/"];
 
 /**
  * The read-only folders for `params`; `home` is the user's home folder, which is never shown
@@ -22,7 +24,8 @@ export function hostToolPaths(params: Record<string, unknown>, home?: string): s
       const prefix = prefixOf(path);
       if (prefix === "/") continue;
       const chosen = NEVER.includes(prefix) || prefix === home ? dirname(path) : prefix;
-      if (!NEVER.includes(chosen) && chosen !== home) found.add(chosen);
+      if (NEVER.includes(chosen) || chosen === home) continue;
+      if (!SHOWN.some((dir) => chosen.startsWith(dir))) found.add(chosen);
     }
   }
   return [...found].sort();
