@@ -175,12 +175,13 @@ async function runProbe(dir: string, sandboxArgs: string[]): Promise<ProbeRun> {
 
 /** Kills (by pid) the processes whose argv[0] is `name`; whether there were any. */
 async function killNamed(name: string): Promise<boolean> {
-  // Deno's permissions keep /proc from tests; `ps` lists it.
-  const output = await new Deno.Command("ps", { args: ["-eo", "pid=,args="] }).output();
+  // Deno's permissions keep /proc from tests; bash reads it.
+  const script = 'for d in /proc/[0-9]*; do IFS= read -r -d "" a < "$d/cmdline" 2>/dev/null && ' +
+    '[ "$a" = "$1" ] && echo "${d#/proc/}"; done; true';
+  const output = await new Deno.Command("bash", { args: ["-c", script, "find", name] }).output();
   let found = false;
-  for (const line of new TextDecoder().decode(output.stdout).split("\n")) {
-    const [pid, argv0] = line.trim().split(/\s+/);
-    if (argv0 !== name) continue;
+  for (const pid of new TextDecoder().decode(output.stdout).split("\n")) {
+    if (pid === "") continue;
     found = true;
     try {
       Deno.kill(Number(pid), "SIGKILL");
