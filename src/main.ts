@@ -9,7 +9,7 @@ import { createHelpCommand, renderCommandHelp, renderMainHelp } from "./cli/help
 import { createCompletionsCommand } from "./cli/completions.ts";
 import { fileWriter, OutputClosedError } from "./cli/output.ts";
 import { versionCommand } from "./cli/version.ts";
-import { selfCommand } from "./self_command.ts";
+import { landlockStageCommand, selfCommand } from "./self_command.ts";
 
 /** Exit code for a bug in `hit` (an error that is not a `HitError`): EX_SOFTWARE. */
 export const INTERNAL_ERROR_EXIT = 70;
@@ -165,6 +165,7 @@ function realContext(): CommandContext {
     cwd: Deno.cwd(),
     noColor: Deno.noColor,
     self: () => selfCommand(),
+    landlockStage: () => landlockStageCommand(env),
   };
 }
 
