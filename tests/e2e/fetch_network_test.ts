@@ -450,3 +450,26 @@ Deno.test("hit fetch URL without a key admits nothing cut short, with or without
   assert.deepEqual(await listDir(join(dir.path, ...HOME_HIT, "src", "packs")), []);
   assert.deepEqual(await tempFiles(dir.path), []);
 });
+
+Deno.test("hit fetch PROFILE and hit build retry a 500 and honour a 429's Retry-After", async () => {
+  await using dir = await makeTempDir();
+  const answers: number[] = [];
+  await using server = serve(() => {
+    // Per run: first a 500, then a 429 asking for 1 s, then the file.
+    const turn = answers.length % 3;
+    answers.push(turn === 0 ? 500 : turn === 1 ? 429 : 200);
+    if (turn === 0) return new Response("oops", { status: 500 });
+    if (turn === 1) return new Response("later", { status: 429, headers: { "retry-after": "1" } });
+    return new Response(LIBYAML_BYTES.slice());
+  });
+  const profile = await writeProfile(dir.path, `${server.url}/${LIBYAML}`);
+  const fetched = await runCli(["fetch", profile, "-q"], { cwd: dir.path });
+  assert.equal(fetched.code, 0, fetched.stderr);
+  assert.deepEqual(answers, [500, 429, 200]);
+  await Deno.chmod(packPath(dir.path, LIBYAML_KEY), 0o644);
+  await Deno.remove(packPath(dir.path, LIBYAML_KEY));
+  const built = await runCli(["build", profile, "--sandbox", "none", "-q"], { cwd: dir.path });
+  assert.equal(built.code, 0, built.stderr);
+  assert.deepEqual(answers, [500, 429, 200, 500, 429, 200]);
+  assert.deepEqual(await Deno.readFile(packPath(dir.path, LIBYAML_KEY)), LIBYAML_BYTES);
+});
