@@ -7,7 +7,7 @@
  * runs, as new processes; removes its temp folders.
  */
 import { join, relative } from "node:path";
-import { SOURCES_DIR } from "../tests/core/_source_fixtures.ts";
+import { serve, SOURCES_DIR } from "../tests/core/_source_fixtures.ts";
 import { CORPUS_DIR, makeTempDir, runCli } from "../tests/e2e/_run_cli.ts";
 import { FFTW, LIBYAML_SPEC, stackProfile, TARBALLS } from "../tests/e2e/_real_stack.ts";
 import { archiveKeyOf } from "../tests/e2e/_source_server.ts";
@@ -69,6 +69,7 @@ export async function benchFetch(): Promise<void> {
   console.log(`  curl, one at a time: ${rate(curlOne)}`);
   console.log(`  curl --parallel-max 4: ${rate(curlFour)}`);
   console.log(`  hit / curl --parallel-max 4: ${(hit / curlFour).toFixed(1)}x`);
+  await benchSharedTarballs(cwd);
 
   let n = 0;
   const exportTar = await median(async () => {
@@ -101,6 +102,67 @@ export async function benchFetch(): Promise<void> {
   );
 }
 
+/**
+ * `hit fetch PROFILE` of every tarball of the shared sources (one package each, one server)
+ * against `curl` fetching the same files one after another: the throughput ratio, with hit's
+ * start-up (the same command with everything cached) taken out and left in.
+ */
+async function benchSharedTarballs(cwd: string): Promise<void> {
+  const dir = await Deno.makeTempDir({ dir: cwd, prefix: "shared-" });
+  const names = [...Deno.readDirSync(SOURCES_DIR)].map((entry) => entry.name)
+    .filter((name) => /\.(tar\.(gz|bz2|xz)|zip)$/.test(name)).sort();
+  const files = new Map<string, Uint8Array>();
+  for (const name of names) files.set(`/${name}`, await Deno.readFile(join(SOURCES_DIR, name)));
+  await using server = serve((request) => {
+    const bytes = files.get(new URL(request.url).pathname);
+    return bytes === undefined ? new Response("no", { status: 404 }) : new Response(bytes.slice());
+  });
+  await Deno.mkdir(join(dir, "pkgs"));
+  let bytes = 0;
+  const urls: string[] = [];
+  for (const [i, name] of names.entries()) {
+    const content = files.get(`/${name}`)!;
+    bytes += content.length;
+    urls.push(`${server.url}/${name}`);
+    await Deno.writeTextFile(
+      join(dir, "pkgs", `p${i}.yaml`),
+      `sources:\n- key: ${archiveKeyOf(name, content)}\n  url: ${server.url}/${name}\n\n` +
+        `build_stages:\n- name: x\n  handler: bash\n  bash: "true"\n`,
+    );
+  }
+  await Deno.writeTextFile(
+    join(dir, "stack.yaml"),
+    "parameters:\n  BASH: /bin/bash\n  PATH: /usr/bin:/bin\npackage_dirs: [pkgs]\npackages:\n" +
+      names.map((_, i) => `  p${i}:\n`).join(""),
+  );
+  const hit = await median(async () => {
+    const home = await Deno.makeTempDir({ dir, prefix: "home-" });
+    const env = { HIT_HOME: join(home, ".hit"), HOME: home };
+    const started = performance.now();
+    const cold = await runCli(["fetch", "stack.yaml", "-q"], { cwd: dir, env });
+    const coldSeconds = (performance.now() - started) / 1000;
+    if (cold.code !== 0) throw new Error(`hit fetch failed: ${cold.stderr}`);
+    const again = performance.now();
+    await runCli(["fetch", "stack.yaml", "-q"], { cwd: dir, env });
+    return [coldSeconds, coldSeconds - (performance.now() - again) / 1000];
+  });
+  const curlOne = await median(async () => [await curl(urls, dir, 1)]);
+  const mb = bytes / 1e6;
+  const [total, downloads] = hit;
+  console.log(`shared sources: ${names.length} tarballs, ${mb.toFixed(1)} MB, one server`);
+  console.log(
+    `  hit fetch PROFILE: ${total.toFixed(2)} s in all, ${downloads.toFixed(2)} s ` +
+      `without start-up (${(mb / downloads).toFixed(1)} MB/s)`,
+  );
+  console.log(
+    `  curl, one at a time: ${curlOne[0].toFixed(2)} s (${(mb / curlOne[0]).toFixed(1)} MB/s)`,
+  );
+  console.log(
+    `  hit throughput / curl's: ${(curlOne[0] / downloads).toFixed(2)} without start-up, ` +
+      `${(curlOne[0] / total).toFixed(2)} in all`,
+  );
+}
+
 async function timed(args: string[], cwd: string): Promise<number> {
   const started = performance.now();
   const result = await runCli(args, { cwd });
@@ -123,9 +185,15 @@ async function curl(urls: string[], cwd: string, parallel: number): Promise<numb
   return seconds;
 }
 
-async function median(run: () => Promise<number>): Promise<number> {
-  const times: number[] = [];
-  for (let i = 0; i < RUNS; i++) times.push(await run());
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
+async function median(run: () => Promise<number>): Promise<number>;
+async function median(run: () => Promise<number[]>): Promise<number[]>;
+async function median(
+  run: () => Promise<number | number[]>,
+): Promise<number | number[]> {
+  const runs: (number | number[])[] = [];
+  for (let i = 0; i < RUNS; i++) runs.push(await run());
+  // Ordered by the first figure of each run.
+  const first = (value: number | number[]) => Array.isArray(value) ? value[0] : value;
+  runs.sort((a, b) => first(a) - first(b));
+  return runs[Math.floor(runs.length / 2)];
 }

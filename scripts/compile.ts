@@ -41,6 +41,8 @@ export interface CompileResult {
   reason: string;
 }
 
+const LANDLOCK_STAGE = join(ROOT, "src", "stages", "landlock_stage.ts");
+
 /** Builds the single file `options.out`. */
 export async function compile(options: CompileOptions): Promise<CompileResult> {
   const flags = parseRunFlags(await Deno.readTextFile(join(ROOT, "scripts", "run_flags")));
@@ -123,7 +125,8 @@ async function denoCompile(
 async function selfExtracting(out: string, flags: string[], workers: string[]): Promise<void> {
   const payload = await Deno.makeTempDir({ prefix: "hit-compile-" });
   try {
-    const entries = [join(ROOT, "src", "main.ts"), ...workers];
+    // The Landlock stage program runs as its own `deno run --allow-ffi` (src/self_command.ts).
+    const entries = [join(ROOT, "src", "main.ts"), LANDLOCK_STAGE, ...workers];
     await Promise.all(
       entries.map((entry) => bundle(entry, join(payload, basename(entry, ".ts") + ".js"))),
     );

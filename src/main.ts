@@ -9,7 +9,7 @@ import { createHelpCommand, renderCommandHelp, renderMainHelp } from "./cli/help
 import { createCompletionsCommand } from "./cli/completions.ts";
 import { fileWriter, OutputClosedError } from "./cli/output.ts";
 import { versionCommand } from "./cli/version.ts";
-import { selfCommand } from "./self_command.ts";
+import { landlockStageCommand, selfCommand } from "./self_command.ts";
 
 /** Exit code for a bug in `hit` (an error that is not a `HitError`): EX_SOFTWARE. */
 export const INTERNAL_ERROR_EXIT = 70;
@@ -151,8 +151,16 @@ async function writeQuietly(context: CommandContext, text: string): Promise<void
   }
 }
 
+// Deno's own `fetch` would apply these by its rules (no `*` in `no_proxy`, upper case
+// first); `hit` applies them itself, from `context.env` (`core/network_config.ts`).
+const PROXY_VARIABLES = ["http_proxy", "https_proxy", "all_proxy", "no_proxy"];
+
 function realContext(): CommandContext {
   const env = Deno.env.toObject();
+  for (const name of PROXY_VARIABLES) {
+    Deno.env.delete(name);
+    Deno.env.delete(name.toUpperCase());
+  }
   return {
     stdout: fileWriter(Deno.stdout),
     stderr: fileWriter(Deno.stderr),
@@ -160,6 +168,7 @@ function realContext(): CommandContext {
     cwd: Deno.cwd(),
     noColor: Deno.noColor,
     self: () => selfCommand(),
+    landlockStage: () => landlockStageCommand(env),
   };
 }
 

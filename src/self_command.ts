@@ -83,3 +83,38 @@ export function selfCommand(): SelfCommand {
     env: extra,
   };
 }
+
+/**
+ * How to start the Landlock stage program (`src/stages/landlock_stage.ts`, bundled as
+ * `landlock_stage.js` in the single file) with `--allow-ffi` and no other permission: only it
+ * calls libc, never `hit` itself. Undefined in a `deno compile` binary, whose permissions are
+ * fixed. `env` is the environment `hit` was started with.
+ */
+export function landlockStageCommand(
+  env: Readonly<Record<string, string | undefined>>,
+): { argv: string[]; env: Record<string, string> } | undefined {
+  const layout = selfLayout(currentRunMode(), {
+    runtime: Deno.execPath(),
+    moduleUrl: import.meta.url,
+  });
+  if (layout.main === undefined) return undefined;
+  const program = layout.mode === "self-extracting"
+    ? join(dirname(layout.main), "landlock_stage.js")
+    : join(dirname(layout.main), "stages", "landlock_stage.ts");
+  const stageEnv: Record<string, string> = { DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" };
+  for (const name of ["DENO_DIR", "HOME", "XDG_CACHE_HOME"]) {
+    if (env[name] !== undefined) stageEnv[name] = env[name]!;
+  }
+  return {
+    argv: [
+      layout.runtime,
+      "run",
+      "--quiet",
+      "--no-prompt",
+      "--no-config",
+      "--allow-ffi",
+      program,
+    ],
+    env: stageEnv,
+  };
+}

@@ -12,8 +12,13 @@ import { pushClosure, pushTarget } from "./push.ts";
 import { resolveProfile } from "../spec/resolve.ts";
 import { BuildFailure } from "../stages/build_artifact.ts";
 import { buildProfile, PackagesFailed } from "../stages/build_profile.ts";
-import { findBwrap, missingBwrapError, type SandboxKind } from "../stages/sandbox.ts";
+import { SANDBOX_NAMES, type SandboxName } from "../core/config.ts";
+import { buildSandbox } from "./build_sandbox.ts";
 import { openSourceStore } from "../stages/source_store.ts";
+import { reclaimDownloads } from "../core/download_temp.ts";
+import { openSourceCache } from "../core/source_cache.ts";
+import { listenForInterrupts } from "./interrupts.ts";
+import { FetchWorkers } from "../stages/fetch_stage.ts";
 import { developProfile } from "../stages/develop_profile.ts";
 import type { LinkAction } from "../spec/profile_links.ts";
 import { checkOfflineSources, prefetchCommand } from "../stages/missing_sources.ts";
@@ -35,7 +40,7 @@ export interface BuildArgs {
   /** The name of the link to the profile artifact (default: the profile's base name). */
   output: string;
   keepBuild: "always" | "never" | "error";
-  sandbox?: SandboxKind;
+  sandbox?: SandboxName;
   packages: string[];
   offline: boolean;
   /** Extra mirrors (`--mirror`), tried before the configured ones. */
@@ -72,7 +77,11 @@ export const OPTIONS: readonly OptionSpec[] = [
   { name: "output", short: "o", value: "NAME", description: "name of the link to the profile" },
   { name: "keep-build", description: "keep build folders of successful builds too" },
   { name: "no-keep-build", description: "remove build folders of failed builds too" },
-  { name: "sandbox", value: "KIND", description: `"bwrap" (default) or "none" (unsandboxed)` },
+  {
+    name: "sandbox",
+    value: "KIND",
+    description: `"auto" (default: bwrap, else landlock), "bwrap", "landlock" or "none"`,
+  },
   { name: "package", value: "NAME", description: "build only this package (and no profile)" },
   ...SOURCE_OPTIONS,
   { name: "push", description: "push the profile and its artifacts to the push remote" },
@@ -132,8 +141,12 @@ export function buildArgsFrom(
     output = basename(profile, ".yaml");
   }
   const sandbox = values.sandbox as string | undefined;
-  if (sandbox !== undefined && sandbox !== "bwrap" && sandbox !== "none") {
-    throw usageError(command, `unknown sandbox "${sandbox}"`, 'use "bwrap" or "none"');
+  if (sandbox !== undefined && !(SANDBOX_NAMES as readonly string[]).includes(sandbox)) {
+    throw usageError(
+      command,
+      `unknown sandbox "${sandbox}"`,
+      `use ${SANDBOX_NAMES.map((name) => `"${name}"`).join(", ")}`,
+    );
   }
   if (values["keep-build"] && values["no-keep-build"]) {
     throw usageError(command, `"--keep-build" and "--no-keep-build" conflict`);
@@ -146,7 +159,7 @@ export function buildArgsFrom(
     keepGoing: values["keep-going"] === true,
     output,
     keepBuild: values["keep-build"] ? "always" : values["no-keep-build"] ? "never" : "error",
-    sandbox: sandbox as SandboxKind | undefined,
+    sandbox: sandbox as SandboxName | undefined,
     packages: values.package === undefined ? [] : [values.package as string],
     offline: values.offline === true,
     mirrors: repeated?.mirror ?? [],
@@ -161,7 +174,7 @@ export function buildArgsFrom(
 export const buildCommand: Command = {
   name: "build",
   summary: "build the packages of a profile and link the profile",
-  usage: `hit build [PROFILE] [-j N] [-k] [-o NAME] [--sandbox bwrap|none] [NAME=VALUE ...]
+  usage: `hit build [PROFILE] [-j N] [-k] [-o NAME] [--sandbox KIND] [NAME=VALUE ...]
 
 Builds every package of the profile that is not in the store yet (from source, in the OS
 sandbox), then the profile artifact, and points the link NAME (default: the profile's file
@@ -218,16 +231,23 @@ export async function runBuild(
         fetchCommand: prefetchCommand(parsed.profile, parsed.overrides),
       });
     }
-    const sandbox = parsed.sandbox ?? config.sandbox ?? "bwrap";
-    const bwrap = sandbox === "bwrap" ? findBwrap() : undefined;
-    if (sandbox === "bwrap" && bwrap === undefined) throw missingBwrapError();
-    if (sandbox === "none" && !parsed.quiet) {
-      await context.stderr.write(
-        "warning: building WITHOUT a sandbox: builds can reach the network and write anywhere " +
-          "you can\n",
-      );
-    }
-    const sources = openSourceStore(config, { offline });
+    const setup = await buildSandbox(parsed.sandbox, {
+      config,
+      parameters: { ...resolved.profile.parameters, ...parsed.overrides },
+      context,
+      quiet: parsed.quiet,
+    });
+    const sandbox = setup.kind;
+    const controller = new AbortController();
+    // The temp files of downloads a killed `hit` left behind.
+    await reclaimDownloads(openSourceCache(config));
+    using workers = new FetchWorkers();
+    const sources = openSourceStore(config, {
+      offline,
+      env: context.env,
+      signal: controller.signal,
+      downloader: workers.download,
+    });
     const remotes = await openPullRemotes(config, context.env, {
       noRemote: parsed.noRemote,
       offline,
@@ -237,7 +257,6 @@ export async function runBuild(
     using _gcLock = await holdBuildLock(config.buildStore, {
       onWait: () => context.stderr.write("waiting for hit gc to finish\n").catch(() => {}),
     });
-    const controller = new AbortController();
     // How many artifacts came from each remote, for the summary.
     const pulledFrom = new Map<string, number>();
     using _interrupts = listenForInterrupts(controller);
@@ -257,7 +276,8 @@ export async function runBuild(
       result = await buildProfile(resolved, sources, {
         config,
         sandbox,
-        bwrap,
+        setup,
+        onWarning: (message) => void context.stderr.write(`warning: ${message}\n`),
         self: context.self(),
         unpackSource: (key, target) => sources.unpack(key, target),
         cpuCount: parsed.jobs,
@@ -294,7 +314,7 @@ export async function runBuild(
       await developProfile(resolved, develop, {
         config,
         sandbox,
-        bwrap,
+        setup,
         self: context.self(),
         unpackSource: (key, target) => sources.unpack(key, target),
         cpuCount: parsed.jobs,
@@ -337,25 +357,6 @@ export function renderLogTails(error: PackagesFailed): string {
         error.logTail.join("\n") + "\n---\n"
       : ""
   ).join("");
-}
-
-/**
- * Turns the first SIGINT or SIGTERM into an abort of `controller` (every build is killed and
- * cleaned up); a second one exits at once, which leaves the store consistent but build folders
- * behind. Dispose of it to stop listening.
- */
-function listenForInterrupts(controller: AbortController): Disposable {
-  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
-  const handler = () => {
-    if (controller.signal.aborted) Deno.exit(130);
-    controller.abort();
-  };
-  for (const signal of signals) Deno.addSignalListener(signal, handler);
-  return {
-    [Symbol.dispose]() {
-      for (const signal of signals) Deno.removeSignalListener(signal, handler);
-    },
-  };
 }
 
 /** The terminal's size for the live progress block; 80×24 when it cannot be read. */

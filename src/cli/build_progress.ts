@@ -3,8 +3,8 @@
  * a terminal (a summary line over one line per running package) or as plain timestamped lines.
  * Everything but `ProgressWriter` is pure; the writer only chooses when to print what.
  */
-import type { BuildEvent } from "../stages/build_profile.ts";
 import { formatBytes } from "./format_bytes.ts";
+import type { BuildEvent } from "../stages/build_profile.ts";
 import type { Writer } from "./output.ts";
 
 /** A package build that is running, as the live view shows it. */
@@ -35,6 +35,8 @@ export interface ProgressState {
   skipped: number;
   /** The package whose sources are being fetched, before building starts. */
   fetching?: string;
+  /** The bytes of the download under way, and its size when known. */
+  fetchBytes?: { bytes: number; total?: number };
   /** Running builds, in the order they started. */
   running: RunningBuild[];
 }
@@ -51,11 +53,18 @@ export function applyEvent(state: ProgressState, event: BuildEvent, now: number)
     case "plan":
       return { ...state, total: event.toBuild.length, cached: event.cached.length };
     case "fetch":
-      return { ...state, fetching: event.name };
+      return {
+        ...state,
+        fetching: event.name,
+        fetchBytes: event.bytes === undefined
+          ? undefined
+          : { bytes: event.bytes, total: event.total },
+      };
     case "start":
       return {
         ...state,
         fetching: undefined,
+        fetchBytes: undefined,
         running: [...without(event.name), {
           name: event.name,
           cpus: event.cpus,
@@ -154,7 +163,12 @@ export function renderProgress(state: ProgressState, options: RenderOptions): st
     { text: `  ${formatElapsed((options.now - state.startedAt) / 1000)}` },
   ];
   if (state.fetching !== undefined) {
-    summary.push({ text: `  fetching the sources of ${state.fetching}` });
+    const bytes = state.fetchBytes === undefined
+      ? ""
+      : `  ${formatBytes(state.fetchBytes.bytes)}${
+        state.fetchBytes.total === undefined ? "" : ` / ${formatBytes(state.fetchBytes.total)}`
+      }`;
+    summary.push({ text: `  fetching the sources of ${state.fetching}${bytes}` });
   }
   const lines = [renderSegments(summary, width, style)];
   const room = options.height === undefined ? Infinity : Math.max(0, options.height - 2);
@@ -363,7 +377,10 @@ export class ProgressWriter implements AsyncDisposable {
     if (line !== undefined && event.type !== "start" && event.type !== "plan") {
       this.#above.push(line);
     }
-    if (event.type !== "output") this.#draw();
+    // Output lines and download bytes come fast: the timer redraws them.
+    if (event.type !== "output" && !(event.type === "fetch" && event.bytes !== undefined)) {
+      this.#draw();
+    }
   }
 
   /** Waits until everything taken so far is written. */

@@ -3,6 +3,7 @@
  * context `main.ts` hands it: the only way a command reaches stdout, stderr, the environment
  * and the working folder.
  */
+import type { StageProgram } from "../stages/sandbox_landlock.ts";
 import { HitError, USAGE_EXIT } from "../errors.ts";
 import { type OptionSpec, quoteList } from "./args.ts";
 import { closeNames } from "../spec/close_names.ts";
@@ -24,6 +25,8 @@ export interface CommandContext {
   configPath?: string;
   /** How to run this same `hit` inside build jobs (in-build commands); computed on demand. */
   self: () => SelfCommand;
+  /** How to start the Landlock stage program, when this `hit` can (main.ts fills it in). */
+  landlockStage?: () => StageProgram | undefined;
 }
 
 /**

@@ -6,15 +6,18 @@
  */
 import { basename, resolve } from "node:path";
 import type { DownloadProgress } from "../core/download.ts";
+import { resolveRemoteRevision } from "../core/git_source.ts";
 import { KeyMismatchError, openSourceCache } from "../core/source_cache.ts";
 import { HitError, USAGE_EXIT } from "../errors.ts";
-import { fetchInWorker } from "../stages/fetch_stage.ts";
+import { checkArchiveInWorker, fetchInWorker } from "../stages/fetch_stage.ts";
 import { DEFAULT_PREFETCH_JOBS } from "../stages/prefetch.ts";
 import { StageCapabilityError } from "../stages/stage_worker.ts";
 import { type OptionSpec, parseOptions, splitOverrides, usageError } from "./args.ts";
 import { type Command, commandConfig, type CommandContext } from "./command.ts";
 import { type ProfileFetchArgs, runFetchProfile } from "./fetch_profile.ts";
 import { formatBytes } from "./format_bytes.ts";
+import { listenForInterrupts } from "./interrupts.ts";
+import { reclaimDownloads } from "../core/download_temp.ts";
 import { isOffline, SOURCE_OPTIONS, sourceArgs, withMirrors } from "./source_options.ts";
 
 export { formatBytes };
@@ -213,8 +216,11 @@ export const fetchCommand: Command = {
        hit fetch PROFILE [NAME=VALUE ...] [--dry-run] [-j N] [--offline] [--mirror DIR]
 
 Downloads URL (http, https, file: or a local path) into the source cache and prints the
-"sources:" entry to paste into a package spec. With KEY, the archive must have that key:
-if not, nothing is stored and the exit code is 2.
+"sources:" entry to paste into a package spec. Redirects to other hosts are followed (https to
+http is refused); HIT_FETCH_CONNECT_TIMEOUT and HIT_FETCH_STALL_TIMEOUT bound the waits (see
+the README, "Fetching"). With KEY, the mirrors (--mirror, source_caches) are asked first and
+the archive must have that key: if not, nothing is stored and the exit code is 2. Without
+KEY, the whole archive is read before it is stored.
 
 With a profile (a file ending in .yaml or .yml, or -p PATH), fetches every source of its
 packages (archives, git commits, build-script bundles), N at once, skipping what is cached,
@@ -235,7 +241,14 @@ examples:
     const url = normaliseFetchUrl(parsed.url, context.cwd);
     const offline = isOffline(parsed.offline, context.env);
     const config = withMirrors(await commandConfig(context), parsed.mirrors, context.cwd);
-    const cache = openSourceCache(config, { env: context.env, downloader: fetchInWorker });
+    const cache = openSourceCache(config, {
+      env: context.env,
+      downloader: fetchInWorker,
+      archiveChecker: checkArchiveInWorker,
+    });
+    await reclaimDownloads(cache);
+    const controller = new AbortController();
+    using _interrupts = listenForInterrupts(controller);
     const live = context.stderr.isTerminal && !context.noColor && !parsed.quiet;
     const start = performance.now();
     let pending = Promise.resolve();
@@ -254,6 +267,7 @@ examples:
         type: parsed.type,
         offline,
         onProgress: live ? onProgress : undefined,
+        signal: controller.signal,
       });
     } catch (error) {
       // The original exits 2 when the keys differ.
@@ -292,38 +306,15 @@ async function runFetchGit(parsed: UrlFetchArgs, context: CommandContext): Promi
   const url = local ? resolve(context.cwd, parsed.url) : parsed.url;
   const offline = isOffline(parsed.offline, context.env);
   const revision = parsed.git!;
+  const config = withMirrors(await commandConfig(context), parsed.mirrors, context.cwd);
   const commit = /^[0-9a-f]{40}$/.test(revision)
     ? revision
-    : await resolveRevision(url, revision, context.env);
-  const config = withMirrors(await commandConfig(context), parsed.mirrors, context.cwd);
+    : await resolveRemoteRevision({ env: context.env, caFile: config.caFile }, url, revision);
   const cache = openSourceCache(config, { env: context.env, downloader: fetchInWorker });
   const name = parsed.name ?? basename(url.replace(/\/+$/, "")).replace(/\.git$/, "");
   await cache.fetchGit(`git:${commit}`, url, { repoName: name || "repo", offline });
   await context.stdout.write(renderSourcesFragment(`git:${commit}`, url));
   return 0;
-}
-
-/** The commit `revision` names in the repository at `url` (`git ls-remote`). */
-async function resolveRevision(
-  url: string,
-  revision: string,
-  env: Readonly<Record<string, string>>,
-): Promise<string> {
-  const output = await new Deno.Command("git", {
-    args: ["ls-remote", "--", url, revision],
-    clearEnv: true,
-    env: { PATH: env.PATH ?? "/usr/bin:/bin", HOME: env.HOME ?? "/", GIT_TERMINAL_PROMPT: "0" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const line = new TextDecoder().decode(output.stdout).split("\n").find((text) => text !== "");
-  if (!output.success || line === undefined) {
-    const reason = new TextDecoder().decode(output.stderr).trim().split("\n")[0];
-    throw new HitError(`fetch "${url}": no revision "${revision}"${reason ? `: ${reason}` : ""}`, {
-      hint: 'give a branch, a tag, a full commit id, or "HEAD"',
-    });
-  }
-  return line.split(/\s/)[0];
 }
 
 function isFileSync(path: string): boolean {

@@ -7,7 +7,7 @@ import { formatBytes } from "./format_bytes.ts";
 import { openSourceCache } from "../core/source_cache.ts";
 import { HitError } from "../errors.ts";
 import { resolveProfile } from "../spec/resolve.ts";
-import { fetchInWorker } from "../stages/fetch_stage.ts";
+import { FetchWorkers } from "../stages/fetch_stage.ts";
 import { describeSource, listNeededSources } from "../stages/missing_sources.ts";
 import {
   type PlannedSource,
@@ -19,6 +19,8 @@ import {
 } from "../stages/prefetch.ts";
 import { commandConfig, type CommandContext } from "./command.ts";
 import { isOffline, withMirrors } from "./source_options.ts";
+import { listenForInterrupts } from "./interrupts.ts";
+import { reclaimDownloads } from "../core/download_temp.ts";
 
 /** The parsed command line of `hit fetch PROFILE`. */
 export interface ProfileFetchArgs {
@@ -42,7 +44,10 @@ export interface PrefetchProgress {
   failed: number;
   /** Packages whose sources are being fetched now. */
   running: string[];
+  /** Bytes of the sources finished. */
   bytes: number;
+  /** The downloads under way, by package: bytes so far and the size when known. */
+  downloads?: Record<string, { bytes: number; total?: number }>;
   elapsedMs: number;
 }
 
@@ -53,14 +58,19 @@ export function applyPrefetchEvent(state: PrefetchProgress, event: PrefetchEvent
     case "start":
       return { ...state, running: [...state.running, name] };
     case "progress":
-      return state;
+      return {
+        ...state,
+        downloads: { ...state.downloads, [name]: { bytes: event.bytes, total: event.total } },
+      };
     case "done":
     case "failed": {
       const at = state.running.indexOf(name);
       const running = at < 0 ? state.running : state.running.toSpliced(at, 1);
+      const { [name]: _finished, ...downloads } = state.downloads ?? {};
       return {
         ...state,
         running,
+        downloads,
         done: state.done + 1,
         failed: state.failed + (event.type === "failed" ? 1 : 0),
         bytes: state.bytes + (event.type === "done" ? event.bytes : 0),
@@ -69,22 +79,33 @@ export function applyPrefetchEvent(state: PrefetchProgress, event: PrefetchEvent
   }
 }
 
-/** The live progress line: `[5/12] fetching zlib, png  3.2 MiB  1.1 MiB/s`. */
+/**
+ * The live progress line: `[5/12] fetching zlib (1.0 MiB / 3.0 MiB), png  3.2 MiB  1.1 MiB/s`,
+ * the bytes and rate counting the downloads under way.
+ */
 export function renderPrefetchProgress(state: PrefetchProgress, columns = 80): string {
+  const downloads = state.downloads ?? {};
+  const bytes = state.bytes +
+    Object.values(downloads).reduce((sum, download) => sum + download.bytes, 0);
   const seconds = state.elapsedMs / 1000;
-  const rate = seconds > 0 && state.bytes > 0 ? `  ${formatBytes(state.bytes / seconds)}/s` : "";
+  const rate = seconds > 0 && bytes > 0 ? `  ${formatBytes(bytes / seconds)}/s` : "";
   const failed = state.failed > 0 ? `, ${state.failed} failed` : "";
-  const doing = state.running.length > 0 ? ` fetching ${state.running.join(", ")}` : "";
-  const line = `[${state.done}/${state.total}${failed}]${doing}  ${
-    formatBytes(state.bytes)
-  }${rate}`;
+  const names = state.running.map((name) => {
+    const download = downloads[name];
+    if (download === undefined) return name;
+    const total = download.total === undefined ? "" : ` / ${formatBytes(download.total)}`;
+    return `${name} (${formatBytes(download.bytes)}${total})`;
+  });
+  const doing = names.length > 0 ? ` fetching ${names.join(", ")}` : "";
+  const line = `[${state.done}/${state.total}${failed}]${doing}  ${formatBytes(bytes)}${rate}`;
   return line.length <= columns ? line : line.slice(0, Math.max(0, columns - 1)) + "…";
 }
 
 /** The plain line for an event when output is not a terminal; none for unremarkable ones. */
 export function renderPrefetchEvent(event: PrefetchEvent): string | undefined {
   if (event.type === "done" && event.status === "fetched") {
-    return `fetched ${describeSource(event.source)} (${formatBytes(event.bytes)})\n`;
+    const time = event.seconds === undefined ? "" : ` in ${event.seconds.toFixed(1)} s`;
+    return `fetched ${describeSource(event.source)} (${formatBytes(event.bytes)}${time})\n`;
   }
   if (event.type === "failed") return `failed ${describeSource(event.source)}\n`;
   return undefined;
@@ -146,12 +167,16 @@ export async function runFetchProfile(
     cwd: context.cwd,
   });
   const config = withMirrors(await commandConfig(context), parsed.mirrors, context.cwd);
-  const cache = openSourceCache(config, { env: context.env, downloader: fetchInWorker });
+  using workers = new FetchWorkers();
+  const cache = openSourceCache(config, { env: context.env, downloader: workers.download });
   const needed = listNeededSources([resolved]);
   if (parsed.dryRun) {
     await context.stdout.write(renderPrefetchPlan(await planPrefetch(needed, cache)));
     return 0;
   }
+  await reclaimDownloads(cache);
+  const controller = new AbortController();
+  using _interrupts = listenForInterrupts(controller);
   const live = context.stderr.isTerminal && !context.noColor && !parsed.quiet;
   const start = performance.now();
   let state: PrefetchProgress = {
@@ -183,10 +208,17 @@ export async function runFetchProfile(
       offline: isOffline(parsed.offline, context.env),
       jobs: parsed.jobs,
       onEvent,
+      signal: controller.signal,
     });
   } finally {
     await pending;
     if (live) await context.stderr.write("\r\x1b[2K");
+  }
+  if (controller.signal.aborted) {
+    throw new HitError(`fetch "${parsed.profile}": interrupted`, {
+      exitCode: 130,
+      hint: "run it again to fetch what is still missing",
+    });
   }
   await context.stdout.write(renderPrefetchSummary(summary));
   if (summary.failures.length > 0) throw prefetchFailedError(summary.failures, summary.sources);

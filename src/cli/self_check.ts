@@ -1,13 +1,13 @@
 /**
  * `hit self-check`: loads the configuration (creating it when missing, as the original does),
- * then checks what builds need on this machine: bash, a bubblewrap that can start a sandbox,
+ * then checks what builds need on this machine: bash, a sandbox (bwrap or Landlock),
  * the optional git/bzip2/xz, a writable store and free disk. Rendering is pure; `run` looks.
  */
 import { statfs } from "node:fs/promises";
 import { join } from "node:path";
 import { formatLocation, HitError } from "../errors.ts";
 import type { Config } from "../core/config.ts";
-import { findBwrap, probeBwrap } from "../stages/sandbox.ts";
+import { sandboxChecks } from "./self_check_sandbox.ts";
 import { parseOptions, usageError } from "./args.ts";
 import { type Command, commandConfig, type CommandContext } from "./command.ts";
 
@@ -97,7 +97,8 @@ export const selfCheckCommand: Command = {
   usage: `hit self-check
 
 Loads the configuration (creating it with the defaults when missing) and checks, one line
-each: bash, bubblewrap (and that it can start a sandbox here), git, bzip2 and xz (needed
+each: bash, bubblewrap (and that it can start a sandbox here), Landlock (and its ABI), which
+sandbox builds run under (one of the two is required), git, bzip2 and xz (needed
 only for git, .tar.bz2 and .tar.xz sources), that the store, source cache and build folder
 are writable, and the free disk space of the store. Exits with 1 when a required check
 fails.
@@ -128,7 +129,7 @@ example:
     }
     const path = context.env.PATH ?? SYSTEM_PATH;
     results.push(await programCheck("bash", path, true));
-    results.push(await bwrapCheck());
+    results.push(...await sandboxChecks(context, config));
     results.push(await programCheck("git", path, false, "needed for git sources"));
     results.push(await programCheck("bzip2", SYSTEM_PATH, false, "needed for .tar.bz2 sources"));
     results.push(await programCheck("xz", SYSTEM_PATH, false, "needed for .tar.xz sources"));
@@ -156,31 +157,6 @@ async function programCheck(
     detail: `not found in ${path}${purpose === undefined ? "" : `: ${purpose}`}`,
     hint: installHint(name),
     required,
-  };
-}
-
-async function bwrapCheck(): Promise<CheckResult> {
-  const bwrap = findBwrap();
-  if (bwrap === undefined) {
-    return {
-      name: "bwrap",
-      status: "missing",
-      detail: "bubblewrap is not installed: builds run in its sandbox",
-      hint: `${installHint("bwrap")}; or build unsandboxed with --sandbox=none`,
-      required: true,
-    };
-  }
-  const problem = await probeBwrap(bwrap);
-  if (problem === undefined) {
-    return { name: "bwrap", status: "ok", detail: `${bwrap} (starts a sandbox)`, required: true };
-  }
-  return {
-    name: "bwrap",
-    status: "failed",
-    detail: `${bwrap} cannot start a sandbox: ${problem}`,
-    hint: "user namespaces may be disabled: check the sysctls " +
-      "kernel.unprivileged_userns_clone and user.max_user_namespaces",
-    required: true,
   };
 }
 

@@ -27,6 +27,7 @@ import { isMap } from "../spec/values.ts";
 import { parseYaml } from "../spec/yaml_load.ts";
 import { fetchInWorker } from "../stages/fetch_stage.ts";
 import { type OptionSpec, parseOptions, usageError } from "./args.ts";
+import { SOURCE_OPTIONS, sourceArgs, withMirrors } from "./source_options.ts";
 import { type Command, commandConfig, type CommandContext } from "./command.ts";
 import { formatBytes } from "./fetch.ts";
 import { exists } from "../core/exists.ts";
@@ -43,6 +44,8 @@ export interface SkeletonPypiArgs {
   overwrite: boolean;
   quiet: boolean;
   verbose: boolean;
+  /** `--mirror DIR|URL`: source mirrors to ask for the sdist before its URL. */
+  mirrors: string[];
 }
 
 const OPTIONS: readonly OptionSpec[] = [
@@ -68,6 +71,7 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: "overwrite-existing", description: "replace an existing NAME.yaml" },
   { name: "quiet", short: "q", description: "print nothing but the file written" },
   { name: "verbose", short: "v", description: "also print the metadata URL and each mapping" },
+  ...SOURCE_OPTIONS.filter((option) => option.name === "mirror"),
 ];
 
 /**
@@ -75,7 +79,8 @@ const OPTIONS: readonly OptionSpec[] = [
  * @throws {HitError} (exit 2) on bad usage.
  */
 export function parseSkeletonPypiArgs(args: string[]): SkeletonPypiArgs {
-  const { values, positionals } = parseOptions("skeleton-pypi", OPTIONS, args);
+  const parsed = parseOptions("skeleton-pypi", OPTIONS, args);
+  const { values, positionals } = parsed;
   if (positionals.length === 0) throw usageError("skeleton-pypi", "missing the project name");
   if (positionals.length > 1) {
     throw usageError("skeleton-pypi", `unexpected argument "${positionals[1]}"`);
@@ -95,6 +100,7 @@ export function parseSkeletonPypiArgs(args: string[]): SkeletonPypiArgs {
     overwrite: values["overwrite-existing"] === true,
     quiet: values.quiet === true,
     verbose: values.verbose === true,
+    mirrors: sourceArgs(parsed).mirrors,
   };
 }
 
@@ -259,7 +265,7 @@ examples:
     const shown = displayPath(context.cwd, target);
     if (!parsed.overwrite && await exists(target)) throw existsError(shown);
 
-    const config = await commandConfig(context);
+    const config = withMirrors(await commandConfig(context), parsed.mirrors, context.cwd);
     const settings = await readSettings(context.configPath ?? defaultConfigPath(context.env));
     const { release, url: metadataUrl } = await fetchRelease(parsed.project, {
       indexes: pypiIndexes(parsed.index, settings),

@@ -2,7 +2,7 @@
  * `hit status`: each package of a profile's closure with its artifact id and whether it is in
  * the build store. Parsing and rendering are pure; `run` resolves the profile and prints.
  */
-import { artifactState } from "../core/build_store.ts";
+import { artifactState, readArtifactJson } from "../core/build_store.ts";
 import { resolveProfile } from "../spec/resolve.ts";
 import { type OptionSpec, parseOptions, splitOverrides, usageError } from "./args.ts";
 import { type Command, commandConfig, type CommandContext } from "./command.ts";
@@ -26,6 +26,8 @@ export interface StatusRow {
   name: string;
   artifactId: string;
   built: boolean;
+  /** For a built artifact: the sandbox it was built under, and what that enforced. */
+  sandbox?: { kind: string; details?: Record<string, unknown> };
 }
 
 const OPTIONS: readonly OptionSpec[] = [
@@ -35,7 +37,10 @@ const OPTIONS: readonly OptionSpec[] = [
     value: "PATH",
     description: `profile file (default "default.yaml")`,
   },
-  { name: "json", description: "print a JSON list of {name, artifact_id, built}" },
+  {
+    name: "json",
+    description: "print a JSON list of {name, artifact_id, built, sandbox}",
+  },
   {
     name: "format",
     value: "FORMAT",
@@ -83,6 +88,8 @@ export function renderStatus(rows: readonly StatusRow[], format: StatusFormat): 
       name: row.name,
       artifact_id: row.artifactId,
       built: row.built,
+      ...(row.sandbox === undefined ? {} : { sandbox: row.sandbox.kind }),
+      ...(row.sandbox?.details === undefined ? {} : { sandbox_details: row.sandbox.details }),
     }));
     return JSON.stringify(list, null, 2) + "\n";
   }
@@ -115,6 +122,13 @@ function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** The sandbox `artifact.json` records (none for artifacts HashDist built). */
+async function builtUnder(store: string, id: string): Promise<StatusRow["sandbox"]> {
+  const json = await readArtifactJson(store, id).catch(() => undefined);
+  if (json?.sandbox === undefined) return undefined;
+  return { kind: json.sandbox, details: json.sandbox_details };
+}
+
 /** The `status` command. */
 export const statusCommand: Command = {
   name: "status",
@@ -140,10 +154,12 @@ examples:
     const rows: StatusRow[] = [];
     for (const name of profile.buildOrder) {
       const artifactId = profile.packages.get(name)!.artifactId;
+      const built = await artifactState(buildStore, artifactId) === "built";
       rows.push({
         name,
         artifactId,
-        built: await artifactState(buildStore, artifactId) === "built",
+        built,
+        sandbox: built ? await builtUnder(buildStore, artifactId) : undefined,
       });
     }
     await context.stdout.write(renderStatus(rows, parsed.format));

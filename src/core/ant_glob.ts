@@ -63,7 +63,12 @@ async function globIn(parts: string[], state: GlobState): Promise<void> {
     return;
   }
   const regex = componentRegex(part);
-  const names = await listNames(onDisk(state.display, state.cwd));
+  // A literal component is looked up, not listed: the folders above an artifact need not be
+  // listable (a Landlock sandbox shows `/` and the store only as paths to what it may read).
+  const literal = !part.includes("*") && !["", ".", ".."].includes(part);
+  const names = literal
+    ? await literalName(part, onDisk(joinDisplay(state.display, part), state.cwd))
+    : await listNames(onDisk(state.display, state.cwd));
   if (names === undefined) {
     throw new HitError(`glob "${state.pattern}": cannot list "${state.display || "."}"`);
   }
@@ -76,6 +81,15 @@ async function globIn(parts: string[], state: GlobState): Promise<void> {
     } else if (state.dirs || await isFileOrSymlink(full)) {
       state.found.push(path);
     }
+  }
+}
+
+async function literalName(name: string, full: string): Promise<string[]> {
+  try {
+    await Deno.lstat(full);
+    return [name];
+  } catch {
+    return [];
   }
 }
 

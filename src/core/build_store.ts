@@ -79,6 +79,8 @@ export interface ArtifactJson {
   dependencies: string[];
   /** Which sandbox the artifact was built under (hit's addition). */
   sandbox?: string;
+  /** What that sandbox enforced: for Landlock its ABI (hit's addition). */
+  sandbox_details?: Record<string, unknown>;
 }
 
 /**

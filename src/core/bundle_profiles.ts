@@ -42,6 +42,7 @@ export function recordSpecFiles(base: SpecFiles = createSpecFiles()): RecordingS
     },
     isDir: (path) => base.isDir(path),
     listDir: (path) => base.listDir(path),
+    realPath: (path) => base.realPath?.(path),
   };
   return { files, used: () => [...used].sort() };
 }
@@ -102,6 +103,7 @@ export function checkBundledProfiles(bundleDir: string, profiles: readonly Mirro
     isFile: (path) => guard(path, () => base.isFile(path), () => false),
     isDir: (path) => guard(path, () => base.isDir(path), () => false),
     listDir: (path) => guard(path, () => base.listDir(path), () => []),
+    realPath: (path) => guard(path, () => base.realPath?.(path), () => undefined),
   };
   for (const profile of profiles) {
     outside.clear();

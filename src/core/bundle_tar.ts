@@ -4,7 +4,7 @@
  * output file (through a temp file beside it) and the temp folder.
  */
 import { basename, dirname, join } from "node:path";
-import { HitError } from "../errors.ts";
+import { runProgram } from "./run_program.ts";
 
 /** Whether a bundle path names a tar file rather than a folder. */
 export function isTarBundle(path: string): boolean {
@@ -60,25 +60,10 @@ export async function writeTar(dir: string, out: string): Promise<void> {
 }
 
 async function runTar(args: string[], action: string): Promise<void> {
-  let output: Deno.CommandOutput;
-  try {
-    output = await new Deno.Command("tar", {
-      args,
-      clearEnv: true,
-      env: { PATH: "/usr/local/bin:/usr/bin:/bin", LC_ALL: "C" },
-      stdin: "null",
-      stdout: "null",
-      stderr: "piped",
-    }).output();
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      throw new HitError(`${action}: the tar program is not installed`, { cause: error });
-    }
-    throw error;
-  }
-  if (output.code === 0) return;
-  const stderr = new TextDecoder().decode(output.stderr).trim().split("\n").filter(Boolean);
-  throw new HitError(`${action}: tar failed with exit code ${output.code}`, {
-    context: stderr.map((line) => `tar: ${line.replace(/^tar: /, "")}`),
+  await runProgram("tar", {
+    args,
+    action,
+    env: { PATH: "/usr/local/bin:/usr/bin:/bin", LC_ALL: "C" },
+    stdout: "null",
   });
 }

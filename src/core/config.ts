@@ -23,10 +23,29 @@ export interface Config {
   cache: string;
   gcRoots: string;
   /** `sandbox:` (hit's own key): how builds run when `--sandbox` is not given. */
-  sandbox?: "bwrap" | "none";
+  sandbox?: SandboxName;
+  /** `ca_file:` (hit's own key): a site CA's PEM file trusted for downloads and git. */
+  caFile?: string;
+  /** `fetch_connect_timeout:` (hit's own key), in seconds. */
+  fetchConnectTimeout?: number;
+  /** `fetch_stall_timeout:` (hit's own key), in seconds. */
+  fetchStallTimeout?: number;
+  /** `sandbox_paths:` (hit's own key): host folders every sandbox shows read-only. */
+  sandboxPaths?: string[];
+  /** `sandbox_limits:` (hit's own key): resource limits of each build process. */
+  sandboxLimits?: {
+    processes?: number;
+    memory?: number;
+    cpuSeconds?: number;
+    fileSize?: number;
+  };
   /** `remotes:` (hit's own key): binary caches, asked in order before a build. */
   remotes?: Remote[];
 }
+
+/** The values of `sandbox:` and `--sandbox`. */
+export const SANDBOX_NAMES = ["auto", "bwrap", "landlock", "none"] as const;
+export type SandboxName = typeof SANDBOX_NAMES[number];
 
 /** The default configuration file: `$HIT_HOME/config.yaml`, else `~/.hashdist/config.yaml`. */
 export function defaultConfigPath(env: Readonly<Record<string, string | undefined>>): string {
@@ -176,19 +195,101 @@ export function parseConfig(text: string, file: string): Config {
     cache: path("cache"),
     gcRoots: path("gc_roots"),
     ...sandboxOf(map.sandbox, fail),
+    ...fetchSettingsOf(map, base, fail),
+    sandboxPaths: sandboxPathsOf(map.sandbox_paths, base, fail),
+    sandboxLimits: sandboxLimitsOf(map.sandbox_limits, fail),
     remotes: parseRemotes(map.remotes, base, fail),
   };
+}
+
+function fetchSettingsOf(
+  map: ValueMap,
+  base: string,
+  fail: (message: string, hint?: string) => never,
+): Pick<Config, "caFile" | "fetchConnectTimeout" | "fetchStallTimeout"> {
+  const settings: Pick<Config, "caFile" | "fetchConnectTimeout" | "fetchStallTimeout"> = {};
+  if (map.ca_file !== undefined && map.ca_file !== null) {
+    if (typeof map.ca_file !== "string" || map.ca_file === "") {
+      fail(
+        `"ca_file" must be a path, found ${describeValue(map.ca_file)}`,
+        "write `ca_file: ./site-ca.pem`",
+      );
+    }
+    settings.caFile = resolve(base, map.ca_file as string);
+  }
+  for (
+    const [key, field] of [
+      ["fetch_connect_timeout", "fetchConnectTimeout"],
+      ["fetch_stall_timeout", "fetchStallTimeout"],
+    ] as const
+  ) {
+    const value = map[key];
+    if (value === undefined || value === null) continue;
+    if (typeof value !== "number" || !(value > 0)) {
+      fail(`"${key}" must be a number of seconds above 0, found ${describeValue(value)}`);
+    }
+    settings[field] = value as number;
+  }
+  return settings;
 }
 
 function sandboxOf(
   value: unknown,
   fail: (message: string, hint?: string) => never,
-): { sandbox?: "bwrap" | "none" } {
+): { sandbox?: SandboxName } {
   if (value === undefined || value === null) return {};
-  if (value !== "bwrap" && value !== "none") {
-    fail(`"sandbox" must be "bwrap" or "none", found ${JSON.stringify(value)}`);
+  if (!(SANDBOX_NAMES as readonly unknown[]).includes(value)) {
+    fail(
+      `"sandbox" must be one of ${SANDBOX_NAMES.map((name) => `"${name}"`).join(", ")}, found ${
+        JSON.stringify(value)
+      }`,
+    );
   }
-  return { sandbox: value as "bwrap" | "none" };
+  return { sandbox: value as SandboxName };
+}
+
+function sandboxPathsOf(
+  value: unknown,
+  base: string,
+  fail: (message: string, hint?: string) => never,
+): string[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value) || value.some((entry) => typeof entry !== "string" || !entry)) {
+    fail(
+      `"sandbox_paths" must be a list of folders, found ${describeValue(value as ValueMap)}`,
+      "write for example `sandbox_paths: [/opt, /cvmfs]`",
+    );
+  }
+  return (value as string[]).map((path) => resolve(base, path));
+}
+
+// `sandbox_limits` keys and the field each fills.
+const LIMIT_KEYS = {
+  processes: "processes",
+  memory_bytes: "memory",
+  cpu_seconds: "cpuSeconds",
+  file_size_bytes: "fileSize",
+} as const;
+
+function sandboxLimitsOf(
+  value: unknown,
+  fail: (message: string, hint?: string) => never,
+): NonNullable<Config["sandboxLimits"]> {
+  if (value === undefined || value === null) return {};
+  const keys = Object.keys(LIMIT_KEYS).join(", ");
+  if (!isMap(value)) fail(`"sandbox_limits" must be a mapping with keys ${keys}`);
+  const limits: NonNullable<Config["sandboxLimits"]> = {};
+  for (const [key, number] of Object.entries(value as ValueMap)) {
+    const field = LIMIT_KEYS[key as keyof typeof LIMIT_KEYS];
+    if (field === undefined) fail(`"sandbox_limits" has an unknown key "${key}"`, `use ${keys}`);
+    if (typeof number !== "number" || !Number.isInteger(number) || number <= 0) {
+      fail(
+        `"sandbox_limits.${key}" must be a positive whole number, found ${JSON.stringify(number)}`,
+      );
+    }
+    limits[field] = number as number;
+  }
+  return limits;
 }
 
 /**

@@ -7,6 +7,7 @@ import { pipeline, Readable } from "node:stream";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 import { createGunzip } from "node:zlib";
 import { HitError } from "../errors.ts";
+import { spawnProgram } from "./run_program.ts";
 
 /** The tarball types of source keys; `tar` is an uncompressed tarball. */
 export type TarballType = "tar.gz" | "tar.bz2" | "tar.xz" | "tar";
@@ -85,24 +86,12 @@ function decompressWithProgram(
   program: string,
   name: string,
 ): ReadableStream<Uint8Array> {
-  let child: Deno.ChildProcess;
-  try {
-    child = new Deno.Command(program, {
-      args: ["-dc"],
-      clearEnv: true,
-      env: { PATH: DECOMPRESSOR_PATH },
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-  } catch (error) {
-    // Outside the unpack stage's `run` grant: a bug in `hit`, reported as such by the stage.
-    if (error instanceof Deno.errors.NotCapable) throw error;
-    throw new HitError(`unpack "${name}": cannot run "${program}": ${(error as Error).message}`, {
-      cause: error,
-      hint: `install "${program}" in /usr/bin`,
-    });
-  }
+  const child = spawnProgram(program, {
+    args: ["-dc"],
+    env: { PATH: DECOMPRESSOR_PATH },
+    action: `unpack "${name}": run "${program}"`,
+    missingHint: `install "${program}" in /usr/bin`,
+  });
   let cancelled = false;
   // The feeder fails with a broken pipe when the program exits early; its exit status then
   // tells what happened, so that failure is dropped here.

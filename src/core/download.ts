@@ -1,16 +1,27 @@
 /**
- * Downloading one source URL (HASHDIST.md §8.2) into a file while hashing it: `http(s)` through
- * `fetch`, `file:` URLs and plain paths by reading the file. Network failures are retried;
- * everything else fails at once. Touches only the destination file or temp folder it is given.
- * Runs in the fetch stage's worker (`stages/fetch_worker.ts`), so it must not import the spec
- * layer's YAML loader or read the environment.
+ * Downloading one source URL (HASHDIST.md §8.2) into a file while hashing it: `http(s)` hop by
+ * hop (`http_download.ts`, redirects judged by `redirects.ts`), `file:` URLs and plain paths by
+ * reading the file. Touches only the destination file or temp folder it is given. The hops
+ * run in the fetch stage's worker (`stages/fetch_worker.ts`), so this module must not import
+ * the spec layer's YAML loader or read the environment.
  */
-import { createHash } from "node:crypto";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { HitError } from "../errors.ts";
-import { b32 } from "../spec/hash_document.ts";
-import { VERSION } from "../version.ts";
+import { withDownloadTemp } from "./download_temp.ts";
+import { describeCause, DownloadFailure } from "./download_failure.ts";
+import { HashingWriter, type WrittenBytes } from "./hashing_writer.ts";
+import {
+  downloadHttp,
+  type FetchTimeouts,
+  type HopResult,
+  type HttpHopOptions,
+} from "./http_download.ts";
+import { type NetworkConfig, networkFor } from "./network_config.ts";
+import { followRedirect } from "./redirects.ts";
+
+export { DownloadFailure };
+export { DEFAULT_RETRY_DELAYS } from "./http_download.ts";
 
 /** Where a source URL points: the network, or a file on this machine. */
 export type SourceLocation =
@@ -20,6 +31,7 @@ export type SourceLocation =
 /** One progress report of a download: bytes so far and, when known, the total. */
 export interface DownloadProgress {
   key?: string;
+  /** The URL as the user wrote it (before any redirect). */
   url: string;
   bytes: number;
   total?: number;
@@ -32,32 +44,28 @@ export interface DownloadOptions {
   onProgress?: (event: DownloadProgress) => void;
   /** Waits before each retry of a network failure; default 1 s then 2 s (3 attempts). */
   retryDelays?: readonly number[];
+  /** Connect and stall timeouts; default 30 s and 60 s. */
+  timeouts?: FetchTimeouts;
+  /** Proxies and extra CA certificates; default: direct, the built-in CAs. */
+  network?: NetworkConfig;
 }
 
 /** What a finished download produced. */
-export interface DownloadResult {
-  /** `b32(sha256)` of the bytes. */
-  digest: string;
-  bytes: number;
+export interface DownloadResult extends WrittenBytes {
   /** The URL the bytes came from, after redirects. */
   finalUrl: string;
-  /** The first bytes of the file (up to 8), to check an archive's magic number. */
-  head: Uint8Array;
 }
 
 /** What a `Downloader` is asked for: where to put the bytes and how to report on them. */
-export interface DownloadRequest {
+export interface DownloadRequest extends DownloadOptions {
   /** The folder to create the temp file in; it must exist. */
   tempDir: string;
   /** The source cache folder `tempDir` belongs to. */
   cacheDir: string;
-  /** The key being fetched, passed through to progress reports. */
-  key?: string;
   /** Whether the network is off: an `http(s)` URL is refused (by Deno, in the worker). */
   offline?: boolean;
-  onProgress?: (event: DownloadProgress) => void;
-  /** Waits before each retry of a network failure; default 1 s then 2 s. */
-  retryDelays?: readonly number[];
+  /** Stops the download at once; its temp file is removed. */
+  signal?: AbortSignal;
 }
 
 /** A finished download: the result and the temp file holding the bytes. */
@@ -70,19 +78,6 @@ export interface DownloadedFile extends DownloadResult {
  * (`stages/fetch_stage.ts`). The caller owns the temp file; on failure none is left.
  */
 export type Downloader = (url: string, request: DownloadRequest) => Promise<DownloadedFile>;
-
-/** Why one download failed; `retry` is true for network failures worth another attempt. */
-export class DownloadFailure extends Error {
-  retry: boolean;
-  constructor(message: string, options: { retry: boolean; cause?: unknown }) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = "DownloadFailure";
-    this.retry = options.retry;
-  }
-}
-
-/** The default waits between attempts at a network download (§8.1): 1 s, then 2 s. */
-export const DEFAULT_RETRY_DELAYS: readonly number[] = [1000, 2000];
 
 // The original's `simple_file_url_re` (test_source_cache `test_simple_file_url_re`): `file:`,
 // an optional `/`, then anything not starting with `/` is a path read directly.
@@ -106,6 +101,12 @@ export function locateSource(url: string): SourceLocation {
         cause: error,
       });
     }
+  }
+  if (/^ftp:\/\//i.test(url)) {
+    throw new HitError(`fetch "${url}": ftp:// URLs are not fetched`, {
+      hint: "use an http(s) URL of the same file, or a mirror holding the archive " +
+        "(source_caches or --mirror)",
+    });
   }
   if (SCHEME.test(url)) {
     const scheme = url.slice(0, url.indexOf(":"));
@@ -146,9 +147,9 @@ export function mirrorFolder(mirror: string, cwd?: string): string | undefined {
 }
 
 /**
- * Downloads `url` into `dest` (created or truncated) while hashing it, retrying network
- * failures with the waits of `options.retryDelays`.
- * @throws {DownloadFailure} when the last attempt failed or the failure is not worth a retry.
+ * Downloads `url` into `dest` (created or emptied) while hashing it, in this process, following
+ * redirects by the rules of `followRedirect` and retrying network failures.
+ * @throws {DownloadFailure} when the download fails.
  * @throws {HitError} when `url` has an unsupported scheme.
  */
 export async function downloadToFile(
@@ -156,29 +157,64 @@ export async function downloadToFile(
   dest: string,
   options: DownloadOptions = {},
 ): Promise<DownloadResult> {
-  const location = locateSource(url);
-  const delays = options.retryDelays ?? DEFAULT_RETRY_DELAYS;
-  for (let attempt = 0;; attempt++) {
+  return await followHops(url, (hop) =>
+    downloadHop(hop, dest, {
+      ...options,
+      network: networkFor(hop, options.network),
+      onProgress: options.onProgress &&
+        ((event) => options.onProgress!({ key: options.key, url, ...event })),
+    }));
+}
+
+/**
+ * Fetches `url` by asking `hop` for one URL at a time: where it answers with a redirect,
+ * `followRedirect` decides the next URL. Failures name the URL the user wrote and, where it
+ * moved, the URL that failed.
+ * @throws {DownloadFailure} when a hop fails or a redirect is refused.
+ */
+export async function followHops(
+  url: string,
+  hop: (url: string) => Promise<HopResult>,
+): Promise<DownloadResult> {
+  const visited = [url];
+  for (;;) {
+    const current = visited.at(-1)!;
+    let result: HopResult;
     try {
-      return location.kind === "http"
-        ? await downloadHttp(location.url, dest, options)
-        : await copyLocal(location.path, url, dest, options);
+      result = await hop(current);
     } catch (error) {
-      if (!(error instanceof DownloadFailure) || !error.retry) throw error;
-      if (attempt >= delays.length) {
-        throw new DownloadFailure(`${error.message} (after ${attempt + 1} attempts)`, {
-          retry: false,
-          cause: error,
-        });
+      if (error instanceof DownloadFailure && current !== url) {
+        error.message = `${error.message} (at "${current}", redirected from "${url}")`;
       }
-      await new Promise((done) => setTimeout(done, delays[attempt]));
+      throw error;
     }
+    if (result.kind === "file") {
+      return { digest: result.digest, bytes: result.bytes, head: result.head, finalUrl: current };
+    }
+    visited.push(followRedirect(current, result.location, visited));
   }
 }
 
 /**
+ * Fetches one URL (no redirect followed) into `dest`: `http(s)` through `downloadHttp`, a
+ * local file by copying it.
+ * @throws {DownloadFailure} when it fails.
+ * @throws {HitError} when `url` has an unsupported scheme.
+ */
+export async function downloadHop(
+  url: string,
+  dest: string,
+  options: HttpHopOptions = {},
+): Promise<HopResult> {
+  const location = locateSource(url);
+  if (location.kind === "http") return await downloadHttp(location.url, dest, options);
+  return { kind: "file", ...await copyLocal(location.path, dest, options) };
+}
+
+/**
  * The in-process `Downloader`: `downloadToFile` into a new `downloading-*` file of
- * `request.tempDir`, removed again when the download fails. Offline, `http(s)` is refused.
+ * `request.tempDir`, locked while it is written, removed again when the download fails.
+ * Offline, `http(s)` is refused.
  * @throws {DownloadFailure} when the download fails.
  * @throws {HitError} when `url` has an unsupported scheme.
  */
@@ -189,123 +225,25 @@ export async function downloadToTemp(
   if (request.offline && isNetworkSource(url)) {
     throw new DownloadFailure("offline", { retry: false });
   }
-  const temp = await Deno.makeTempFile({ dir: request.tempDir, prefix: "downloading-" });
-  try {
-    const result = await downloadToFile(url, temp, request);
-    return { ...result, temp };
-  } catch (error) {
-    try {
-      await Deno.remove(temp);
-    } catch (removeError) {
-      if (!(removeError instanceof Deno.errors.NotFound)) throw removeError;
-    }
-    throw error;
-  }
-}
-
-/** Hashes and writes chunks, keeping the first bytes and reporting progress. */
-class HashingWriter {
-  #file: Deno.FsFile;
-  #hash = createHash("sha256");
-  #head = new Uint8Array(8);
-  #headLength = 0;
-  bytes = 0;
-
-  constructor(file: Deno.FsFile) {
-    this.#file = file;
-  }
-
-  async write(chunk: Uint8Array): Promise<void> {
-    this.#hash.update(chunk);
-    if (this.#headLength < this.#head.length) {
-      const take = chunk.subarray(0, this.#head.length - this.#headLength);
-      this.#head.set(take, this.#headLength);
-      this.#headLength += take.length;
-    }
-    let rest = chunk;
-    while (rest.length > 0) rest = rest.subarray(await this.#file.write(rest));
-    this.bytes += chunk.length;
-  }
-
-  result(finalUrl: string): DownloadResult {
-    const digest = b32(new Uint8Array(this.#hash.digest()));
-    return { digest, bytes: this.bytes, finalUrl, head: this.#head.slice(0, this.#headLength) };
-  }
-}
-
-// HTTP statuses that a later attempt may not see again; other 4xx answers are final.
-function isTransientStatus(status: number): boolean {
-  return status >= 500 || status === 408 || status === 429;
-}
-
-async function downloadHttp(
-  url: string,
-  dest: string,
-  options: DownloadOptions,
-): Promise<DownloadResult> {
-  let response: Response;
-  try {
-    // `fetch` would otherwise ask for gzip and silently decompress a `.tar.gz` served with
-    // `Content-Encoding: gzip`, changing the bytes and so the hash.
-    response = await fetch(url, {
-      headers: { "accept-encoding": "identity", "user-agent": `hit/${VERSION}` },
-    });
-  } catch (error) {
-    // A denied permission (a redirect to a host outside the fetch stage's grant) is a bug to
-    // report, not a network failure to retry.
-    if (error instanceof Deno.errors.NotCapable) throw error;
-    throw new DownloadFailure(`cannot connect: ${describeError(error)}`, {
-      retry: true,
-      cause: error,
-    });
-  }
-  const finalUrl = response.url || url;
-  if (!response.ok || response.body === null) {
-    await response.body?.cancel();
-    const where = finalUrl === url ? "" : ` from "${finalUrl}"`;
-    throw new DownloadFailure(
-      `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ""}${where}`,
-      { retry: isTransientStatus(response.status) },
-    );
-  }
-  const lengthHeader = response.headers.get("content-length");
-  const total = lengthHeader === null ? undefined : Number(lengthHeader);
-  using file = await Deno.open(dest, { write: true, create: true, truncate: true });
-  const writer = new HashingWriter(file);
-  try {
-    for await (const chunk of response.body) {
-      await writer.write(chunk);
-      options.onProgress?.({ key: options.key, url, bytes: writer.bytes, total });
-    }
-  } catch (error) {
-    if (error instanceof Deno.errors.NotCapable) throw error;
-    throw new DownloadFailure(
-      `connection lost after ${writer.bytes} bytes: ${describeError(error)}`,
-      { retry: true, cause: error },
-    );
-  }
-  if (total !== undefined && writer.bytes !== total) {
-    throw new DownloadFailure(`connection lost after ${writer.bytes} of ${total} bytes`, {
-      retry: true,
-    });
-  }
-  return writer.result(finalUrl);
+  return await withDownloadTemp(request.tempDir, async (temp) => ({
+    ...await downloadToFile(url, temp, request),
+    temp,
+  }));
 }
 
 const LOCAL_CHUNK = 1 << 20;
 
 async function copyLocal(
   path: string,
-  url: string,
   dest: string,
-  options: DownloadOptions,
-): Promise<DownloadResult> {
+  options: HttpHopOptions,
+): Promise<WrittenBytes> {
   let source: Deno.FsFile;
   try {
     source = await Deno.open(path, { read: true });
   } catch (error) {
     if (error instanceof Deno.errors.NotCapable) throw error;
-    const reason = error instanceof Deno.errors.NotFound ? "no such file" : describeError(error);
+    const reason = error instanceof Deno.errors.NotFound ? "no such file" : describeCause(error);
     throw new DownloadFailure(reason, { retry: false, cause: error });
   }
   using _source = source;
@@ -318,22 +256,14 @@ async function copyLocal(
     try {
       count = await source.read(buffer);
     } catch (error) {
-      throw new DownloadFailure(`read failed: ${describeError(error)}`, {
+      throw new DownloadFailure(`read failed: ${describeCause(error)}`, {
         retry: false,
         cause: error,
       });
     }
     if (count === null) break;
     await writer.write(buffer.subarray(0, count));
-    options.onProgress?.({ key: options.key, url, bytes: writer.bytes, total });
+    options.onProgress?.({ bytes: writer.bytes, total });
   }
-  return writer.result(url);
-}
-
-function describeError(error: unknown): string {
-  if (error instanceof Error) {
-    const cause = error.cause instanceof Error ? `: ${error.cause.message}` : "";
-    return `${error.message}${cause}`;
-  }
-  return String(error);
+  return writer.result();
 }

@@ -7,6 +7,8 @@
 import { basename, join, posix } from "node:path";
 import { HitError } from "../errors.ts";
 import { withLock } from "./locks.ts";
+import { networkEnv, proxiesOf } from "./network_config.ts";
+import { runProgram } from "./run_program.ts";
 
 /** Where the cache keeps git repositories and locks, and the environment `git` runs with. */
 export interface GitCache {
@@ -16,6 +18,8 @@ export interface GitCache {
   lockDir: string;
   /** Environment variables `git` may see (PATH, HOME, proxies); everything else is dropped. */
   env: Readonly<Record<string, string | undefined>>;
+  /** The site CA (`ca_file:`), given to git as `GIT_SSL_CAINFO` unless `SSL_CERT_FILE` is set. */
+  caFile?: string;
   /**
    * The `git/` folders of read-only mirrors on this machine (bundle folders, shared caches):
    * searched for a commit before any remote, and never written.
@@ -37,19 +41,9 @@ export interface GitFetchRequest {
   remote?: boolean;
 }
 
-// Variables `git` needs to reach a remote; the rest of the user's environment stays out.
-const KEPT_ENV = [
-  "PATH",
-  "HOME",
-  "SSH_AUTH_SOCK",
-  "GIT_SSH_COMMAND",
-  "http_proxy",
-  "https_proxy",
-  "no_proxy",
-  "HTTP_PROXY",
-  "HTTPS_PROXY",
-  "NO_PROXY",
-];
+// Variables `git` needs to reach a remote besides the proxies (`gitEnv`); the rest of the
+// user's environment stays out.
+const KEPT_ENV = ["PATH", "HOME", "SSH_AUTH_SOCK", "GIT_SSH_COMMAND"];
 
 /** Splits a git source URL `"URL [BRANCH]"` at its last space. */
 export function parseGitUrl(url: string): { url: string; branch?: string } {
@@ -418,37 +412,52 @@ async function runGit(
   cwd?: string,
   allowed: readonly number[] = [0],
 ): Promise<string | undefined> {
+  const result = await runProgram("git", {
+    // Local submodules need `protocol.file.allow=always` since git 2.38.1.
+    args: ["-c", "protocol.file.allow=always", ...args],
+    action: `run "git ${args.join(" ")}"`,
+    cwd,
+    env: gitEnv(cache),
+    allowedCodes: [0, ...allowed],
+  });
+  return result.code === 0 ? result.stdout : undefined;
+}
+
+/**
+ * The environment `git` runs with: PATH, HOME and the ssh agent of `cache.env`, its proxies in
+ * both cases (`no_proxy=*` included) and the site CA as `GIT_SSL_CAINFO`; nothing else.
+ */
+export function gitEnv(cache: Pick<GitCache, "env" | "caFile">): Record<string, string> {
   const env: Record<string, string> = { GIT_TERMINAL_PROMPT: "0" };
   for (const name of KEPT_ENV) {
     const value = cache.env[name];
     if (value !== undefined) env[name] = value;
   }
   env.PATH ??= "/usr/local/bin:/usr/bin:/bin";
-  let output: Deno.CommandOutput;
-  try {
-    // Local submodules need `protocol.file.allow=always` since git 2.38.1.
-    output = await new Deno.Command("git", {
-      args: ["-c", "protocol.file.allow=always", ...args],
-      cwd,
-      env,
-      clearEnv: true,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      throw new HitError("run git: the git program is not installed", {
-        hint: "install git, or put it on PATH",
-        cause: error,
-      });
-    }
-    throw error;
-  }
-  if (output.code === 0) return new TextDecoder().decode(output.stdout);
-  if (allowed.includes(output.code)) return undefined;
-  const stderr = new TextDecoder().decode(output.stderr).trim();
-  throw new HitError(`run "git ${args.join(" ")}": exit code ${output.code}`, {
-    context: stderr.split("\n").filter((line) => line.trim() !== "").map((line) => `git: ${line}`),
+  const caFile = cache.env.SSL_CERT_FILE || cache.caFile;
+  return { ...env, ...networkEnv({ ...proxiesOf(cache.env), caFile }) };
+}
+
+/**
+ * The commit `revision` names in the repository at `url` (`git ls-remote`), through the same
+ * environment as every other git command.
+ * @throws {HitError} when git fails or the repository has no such revision.
+ */
+export async function resolveRemoteRevision(
+  cache: Pick<GitCache, "env" | "caFile">,
+  url: string,
+  revision: string,
+): Promise<string> {
+  const result = await runProgram("git", {
+    args: ["ls-remote", "--", url, revision],
+    action: `fetch "${url}"`,
+    env: gitEnv(cache),
   });
+  const line = result.stdout.split("\n").find((text) => text !== "");
+  if (line === undefined) {
+    throw new HitError(`fetch "${url}": no revision "${revision}"`, {
+      hint: 'give a branch, a tag, a full commit id, or "HEAD"',
+    });
+  }
+  return line.split(/\s/)[0];
 }

@@ -6,6 +6,7 @@
 import { dirname } from "node:path";
 import { HitError } from "../errors.ts";
 import { relativePath } from "./link_actions.ts";
+import { runProgram } from "./run_program.ts";
 import { isUnder, realPathLoose } from "./postprocess_passes.ts";
 
 /** What the pass needs besides the file: the build store and the job's environment. */
@@ -64,28 +65,5 @@ async function runTool(
   args: string[],
   env: Readonly<Record<string, string>>,
 ): Promise<string> {
-  const shown = [program, ...args].map((arg) => `"${arg}"`).join(" ");
-  let output: Deno.CommandOutput;
-  try {
-    output = await new Deno.Command(program, {
-      args,
-      env: { ...env },
-      clearEnv: true,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-  } catch (error) {
-    const detail = error instanceof Deno.errors.NotFound
-      ? "the program was not found"
-      : error instanceof Error
-      ? error.message
-      : String(error);
-    throw new HitError(`run ${shown}: ${detail}`, { cause: error });
-  }
-  if (!output.success) {
-    const stderr = new TextDecoder().decode(output.stderr).trim();
-    throw new HitError(`run ${shown}: exit code ${output.code}${stderr ? `: ${stderr}` : ""}`);
-  }
-  return new TextDecoder().decode(output.stdout);
+  return (await runProgram(program, { args, env })).stdout;
 }

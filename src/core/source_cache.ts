@@ -30,6 +30,8 @@ import {
   unpackGit,
 } from "./git_source.ts";
 import { FileLock } from "./locks.ts";
+import { fetchTimeouts, loadNetworkConfig, type NetworkConfig } from "./network_config.ts";
+import type { FetchTimeouts } from "./http_download.ts";
 import {
   archiveKey,
   type ArchiveType,
@@ -72,6 +74,8 @@ export interface FetchArchiveOptions {
   onProgress?: (event: DownloadProgress) => void;
   /** Never use the network; local mirrors and `file:` URLs still work. */
   offline?: boolean;
+  /** Stops the download at once (Ctrl-C); no temp file is left. */
+  signal?: AbortSignal;
 }
 
 /** Options of `SourceCache.fetchUrl`. */
@@ -83,6 +87,10 @@ export interface FetchUrlOptions {
   onProgress?: (event: DownloadProgress) => void;
   /** Never use the network: an `http(s)` URL fails (the fetch stage has no net grant). */
   offline?: boolean;
+  /** With `key`: mirrors to try before the URL; default: the configuration's. */
+  mirrors?: readonly string[];
+  /** Stops the download at once (Ctrl-C); no temp file is left. */
+  signal?: AbortSignal;
 }
 
 /** Where a source is on this machine: the cache itself, or a folder mirror. */
@@ -97,9 +105,15 @@ export interface SourcePlace {
 export interface FetchedUrl {
   key: string;
   bytes: number;
-  /** Where the bytes came from after redirects. */
+  /** Where the bytes came from: a mirror's URL, or the URL after redirects. */
   finalUrl: string;
 }
+
+/**
+ * Reads the whole archive at `path` as unpacking would.
+ * @throws {HitError} when it is not readable to the end.
+ */
+export type ArchiveChecker = (path: string, type: ArchiveType, tempDir: string) => Promise<void>;
 
 /** Options of `openSourceCache`. */
 export interface SourceCacheOptions {
@@ -112,14 +126,29 @@ export interface SourceCacheOptions {
    * `hit` passes the fetch stage's worker (`stages/fetch_stage.ts`).
    */
   downloader?: Downloader;
+  /**
+   * Reads a whole archive of a keyless download before it is admitted, with scratch space in
+   * `tempDir`; default: none. `hit` passes the unpack stage (`stages/fetch_stage.ts`).
+   */
+  archiveChecker?: ArchiveChecker;
+  /** The timeouts of a download; default: from `env` and the configuration. */
+  timeouts?: FetchTimeouts;
+  /** The site CA and timeouts of the configuration. */
+  network?: Pick<Config, "file" | "caFile" | "fetchConnectTimeout" | "fetchStallTimeout">;
 }
 
-/** The source cache of a configuration. */
+/**
+ * The source cache of a configuration.
+ * @throws {HitError} for a malformed `HIT_FETCH_*_TIMEOUT` of `options.env`.
+ */
 export function openSourceCache(
-  config: Pick<Config, "sourceCache" | "mirrors">,
+  config: Pick<Config, "sourceCache" | "mirrors"> & Partial<Config>,
   options: SourceCacheOptions = {},
 ): SourceCache {
-  return new SourceCache(config.sourceCache, config.mirrors, options);
+  return new SourceCache(config.sourceCache, config.mirrors, {
+    network: { ...config, file: config.file ?? config.sourceCache },
+    ...options,
+  });
 }
 
 // The first bytes of each archive type (§8.1 "not a valid archive").
@@ -139,7 +168,10 @@ export class SourceCache {
   /** Where downloads are written before their commit into `packs/`: same file system. */
   readonly tempDir: string;
   #retryDelays?: readonly number[];
+  #timeouts: FetchTimeouts;
+  #network: () => Promise<NetworkConfig>;
   #downloader: Downloader;
+  #archiveChecker: ArchiveChecker;
   #git: GitCache;
   /** The mirrors that are folders on this machine, with their paths. */
   #folders: { mirror: string; dir: string }[];
@@ -149,7 +181,13 @@ export class SourceCache {
     this.mirrors = mirrors;
     this.tempDir = join(root, "tmp");
     this.#retryDelays = options.retryDelays;
+    const env = options.env ?? {};
+    const settings = options.network ?? { file: root };
+    this.#timeouts = options.timeouts ?? fetchTimeouts(env, settings);
+    let network: Promise<NetworkConfig> | undefined;
+    this.#network = () => network ??= loadNetworkConfig(env, settings);
     this.#downloader = options.downloader ?? downloadToTemp;
+    this.#archiveChecker = options.archiveChecker ?? (() => Promise.resolve());
     this.#folders = mirrors.flatMap((mirror) => {
       const dir = mirrorFolder(mirror);
       return dir === undefined ? [] : [{ mirror, dir }];
@@ -158,6 +196,7 @@ export class SourceCache {
       gitDir: join(root, "git"),
       lockDir: join(root, "locks"),
       env: options.env ?? {},
+      caFile: options.network?.caFile,
       mirrorGitDirs: this.#folders.map(({ dir }) => join(dir, "git")),
     };
   }
@@ -284,30 +323,7 @@ export class SourceCache {
     );
     if (url !== undefined) candidates.push(url);
     const attempts: string[] = [];
-    for (const candidate of candidates) {
-      if (options.offline && isNetworkSource(candidate)) {
-        attempts.push(`skipped "${candidate}": offline`);
-        continue;
-      }
-      try {
-        const result = await this.#download(candidate, key, options);
-        try {
-          if (result.digest !== hash) {
-            throw new KeyMismatchError(key, archiveKey(type, result.digest), candidate);
-          }
-          checkMagic(type, result.head);
-          await this.#commit(result.temp, target);
-        } catch (error) {
-          await removeQuietly(result.temp);
-          throw error;
-        }
-        return;
-      } catch (error) {
-        if (!(error instanceof HitError || error instanceof DownloadFailure)) throw error;
-        const reason = error instanceof KeyMismatchError ? error.reason : error.message;
-        attempts.push(`tried "${candidate}": ${reason}`);
-      }
-    }
+    if (await this.#fetchFirst(key, candidates, attempts, options) !== undefined) return;
     throw missing(key, url, attempts, options.offline === true);
   }
 
@@ -327,6 +343,10 @@ export class SourceCache {
     } else {
       type = archiveTypeOf(url, options.type);
     }
+    const mirrored = options.key === undefined
+      ? undefined
+      : await this.#fromMirrors(options.key, url, options);
+    if (mirrored !== undefined) return mirrored;
     let result: DownloadedFile;
     try {
       result = await this.#download(url, options.key, options);
@@ -335,7 +355,8 @@ export class SourceCache {
         throw new HitError(`fetch "${url}": ${error.message}`, {
           hint: options.offline && isNetworkSource(url)
             ? "fetch it without --offline (or HIT_OFFLINE) where the network is reachable"
-            : undefined,
+            : error.hint,
+          cause: error,
         });
       }
       throw error;
@@ -346,6 +367,9 @@ export class SourceCache {
         throw new KeyMismatchError(options.key, key, url);
       }
       checkMagic(type, result.head);
+      // Without a key nothing vouches for the bytes: a body cut short with no Content-Length
+      // looks complete to HTTP, so the whole archive is read before it is admitted.
+      if (options.key === undefined) await this.#checkArchive(result.temp, type, url);
       const target = this.packPath(key);
       using _lock = await FileLock.acquire(this.#lockPath(type, result.digest));
       if (await exists(target)) await removeQuietly(result.temp);
@@ -439,6 +463,85 @@ export class SourceCache {
     );
   }
 
+  /**
+   * Downloads the archive of `key` from the first of `candidates` that gives the right bytes
+   * and commits it (the caller holds the key's lock); every failure, including a refused
+   * redirect, a stall or a wrong hash, is noted in `attempts` and the next one is tried.
+   */
+  async #fetchFirst(
+    key: string,
+    candidates: readonly string[],
+    attempts: string[],
+    options: FetchArchiveOptions,
+  ): Promise<FetchedUrl | undefined> {
+    const { type, hash } = parseSourceKey(key);
+    for (const candidate of candidates) {
+      if (options.offline && isNetworkSource(candidate)) {
+        attempts.push(`skipped "${candidate}": offline`);
+        continue;
+      }
+      try {
+        const result = await this.#download(candidate, key, options);
+        try {
+          if (result.digest !== hash) {
+            throw new KeyMismatchError(
+              key,
+              archiveKey(type as ArchiveType, result.digest),
+              candidate,
+            );
+          }
+          checkMagic(type as ArchiveType, result.head);
+          await this.#commit(result.temp, this.packPath(key));
+        } catch (error) {
+          await removeQuietly(result.temp);
+          throw error;
+        }
+        return { key, bytes: result.bytes, finalUrl: result.finalUrl };
+      } catch (error) {
+        if (options.signal?.aborted) throw error;
+        if (!(error instanceof HitError || error instanceof DownloadFailure)) throw error;
+        const reason = error instanceof KeyMismatchError ? error.reason : error.message;
+        attempts.push(`tried "${candidate}": ${reason}`);
+        // A TLS refusal's hint (how to trust a site CA) says more than the generic one.
+        if (error instanceof DownloadFailure && error.hint !== undefined) {
+          attempts.push(`  hint: ${error.hint}`);
+        }
+      }
+    }
+    return undefined;
+  }
+
+  // `hit fetch URL KEY`: the cache, then each mirror, before the URL; undefined when none had it.
+  async #fromMirrors(
+    key: string,
+    url: string,
+    options: FetchUrlOptions,
+  ): Promise<FetchedUrl | undefined> {
+    const { type, hash } = parseSourceKey(key);
+    const target = this.packPath(key);
+    const mirrors = options.mirrors ?? this.mirrors;
+    if (mirrors.length === 0 && !(await exists(target))) return undefined;
+    using _lock = await FileLock.acquire(this.#lockPath(type, hash));
+    if (await exists(target)) {
+      return { key, bytes: (await Deno.stat(target)).size, finalUrl: url };
+    }
+    const candidates = mirrors.map((mirror) => mirrorUrl(mirror, `packs/${type}/${hash}`));
+    return await this.#fetchFirst(key, candidates, [], options);
+  }
+
+  async #checkArchive(path: string, type: ArchiveType, url: string): Promise<void> {
+    try {
+      await this.#archiveChecker(path, type, this.tempDir);
+    } catch (error) {
+      if (!(error instanceof HitError)) throw error;
+      throw new HitError(`fetch "${url}": the download is not a readable ${type} archive`, {
+        context: [error.message, ...error.context],
+        hint: "the server may have cut the download short; fetch it again, or give its key",
+        cause: error,
+      });
+    }
+  }
+
   #lockPath(type: string, hash: string): string {
     return join(this.root, "locks", `${type}-${hash}.lock`);
   }
@@ -446,7 +549,11 @@ export class SourceCache {
   async #download(
     url: string,
     key: string | undefined,
-    options: { onProgress?: (event: DownloadProgress) => void; offline?: boolean },
+    options: {
+      onProgress?: (event: DownloadProgress) => void;
+      offline?: boolean;
+      signal?: AbortSignal;
+    },
   ): Promise<DownloadedFile> {
     await Deno.mkdir(this.tempDir, { recursive: true });
     return await this.#downloader(url, {
@@ -455,7 +562,10 @@ export class SourceCache {
       key,
       offline: options.offline,
       onProgress: options.onProgress,
+      signal: options.signal,
       retryDelays: this.#retryDelays,
+      timeouts: this.#timeouts,
+      network: isNetworkSource(url) && !options.offline ? await this.#network() : undefined,
     });
   }
 

@@ -3,7 +3,7 @@
  * templated a second time, turned into bash lines by its handler; the script and the stages'
  * `files:` packed as the package's first source. Pure apart from reading bundled files.
  */
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { HitError } from "../errors.ts";
 import { BUILT_IN_HANDLERS, HANDLER_SETS } from "./handler_sets.ts";
 import type { Handler } from "./handlers/handler.ts";
@@ -83,8 +83,10 @@ export function readBundledFiles(
 ): { name: string; content: Uint8Array }[] {
   return names.map((name) => {
     for (const dir of packageDirs) {
-      for (const path of [join(dir, name), join(dir, pkg.spec.usedName, name)]) {
+      for (const base of [dir, join(dir, pkg.spec.usedName)]) {
+        const path = join(base, name);
         if (files.isFile(path)) {
+          checkRealPath(path, base, { pkg, name, files });
           return { name: `_hashdist/${name}`, content: files.readBytes(path) };
         }
       }
@@ -94,4 +96,28 @@ export function readBundledFiles(
       hint: `put ${name} beside the spec, in ${join(packageDirs[0] ?? ".", pkg.spec.usedName)}/`,
     });
   });
+}
+
+/**
+ * Refuses a bundled file whose real path (symlinks resolved) leaves `base`, the folder it was
+ * looked up in: a symlink in a package folder must not pack a host file such as /etc/shadow.
+ */
+function checkRealPath(
+  path: string,
+  base: string,
+  context: { pkg: Package; name: string; files: SpecFiles },
+): void {
+  const real = context.files.realPath?.(path);
+  const realBase = context.files.realPath?.(base);
+  if (real === undefined || realBase === undefined) return;
+  const rel = relative(realBase, real);
+  if (rel !== ".." && !rel.startsWith("../") && !rel.startsWith("/")) return;
+  throw new HitError(
+    `bundle files of "${context.pkg.name}": file "${context.name}" is a symlink to ${real}, ` +
+      `outside the package folder ${base}`,
+    {
+      location: { file: context.pkg.spec.file, package: context.pkg.name },
+      hint: "copy the file into the package folder instead of linking to it",
+    },
+  );
 }

@@ -3,7 +3,7 @@
  * 9–11): its parameters, its loaded spec, source overrides, expanded `files:`, and each stage
  * section in its final order. Pure apart from reading spec files.
  */
-import { dirname, join } from "node:path";
+import { dirname, isAbsolute, join, relative } from "node:path";
 import { HitError } from "../errors.ts";
 import { type LoadedSpec, loadSpec, type SpecContext } from "./package_spec.ts";
 import { describeValue, specError } from "./spec_error.ts";
@@ -219,6 +219,13 @@ function expandFiles(
   const dir = dirname(spec.file);
   const out: string[] = [];
   for (const entry of value as string[]) {
+    if (!isInside(dir, entry)) {
+      fail(
+        `"files" entry "${entry}" leaves the package folder ${dir}`,
+        ["build_stages"],
+        "bundle only files that lie in the package folder, named relative to it",
+      );
+    }
     const path = join(dir, entry);
     if (files.isFile(path) || files.isDir(path)) {
       out.push(entry);
@@ -232,6 +239,13 @@ function expandFiles(
     out.push(...matches);
   }
   return out;
+}
+
+/** Whether `entry`, a relative path, stays inside `dir` (no absolute path, no way up). */
+export function isInside(dir: string, entry: string): boolean {
+  if (isAbsolute(entry)) return false;
+  const rel = relative(dir, join(dir, entry));
+  return rel !== ".." && !rel.startsWith("../") && !isAbsolute(rel);
 }
 
 /** Sorted paths under `dir` matching a glob of `*`, `?` and `[…]`, relative to `dir`. */

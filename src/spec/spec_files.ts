@@ -16,6 +16,8 @@ export interface SpecFiles {
   isDir(path: string): boolean;
   /** Entry names of a directory, sorted; empty when it does not exist. */
   listDir(path: string): string[];
+  /** The path with every symlink resolved; undefined when it does not exist. */
+  realPath?(path: string): string | undefined;
 }
 
 /** The real file system, with per-instance caches. */
@@ -47,6 +49,13 @@ export function createSpecFiles(): SpecFiles {
       return text;
     },
     readBytes: readFile,
+    realPath(path) {
+      try {
+        return Deno.realPathSync(path);
+      } catch {
+        return undefined;
+      }
+    },
     isFile: (path) => stat(path)?.isFile ?? false,
     isDir: (path) => stat(path)?.isDirectory ?? false,
     listDir(path) {

@@ -22,7 +22,13 @@ import { FileLock } from "../core/locks.ts";
 import { type JobImport, type ProcessRunner, runJob } from "../core/run_job.ts";
 import type { Value, ValueMap } from "../spec/values.ts";
 import { LogPipes, writeAll } from "./log_pipes.ts";
-import { bwrapArgs, type SandboxKind, type SandboxMounts } from "./sandbox.ts";
+import {
+  sandboxCommand,
+  type SandboxKind,
+  type SandboxMounts,
+  type SandboxSetup,
+} from "./sandbox.ts";
+import { checkArtifactFiles } from "../core/artifact_check.ts";
 
 /** How to run `hit` itself inside a job: the program, and what the sandbox must show it. */
 export interface SelfCommand {
@@ -40,8 +46,10 @@ export type SourceUnpacker = (key: string, target: string) => Promise<void>;
 export interface BuildContext {
   config: Config;
   sandbox: SandboxKind;
-  /** The `bwrap` program, when `sandbox` is `bwrap`. */
-  bwrap?: string;
+  /** How to start processes under the sandbox (sandbox_select.ts); none with `none`. */
+  setup?: SandboxSetup;
+  /** Told of files the artifact check took setuid/setgid bits from. */
+  onWarning?: (message: string) => void;
   self: SelfCommand;
   unpackSource: SourceUnpacker;
   /** `HASHDIST_CPU_COUNT` for package builds. */
@@ -109,6 +117,7 @@ export async function buildArtifact(
   let log: Deno.FsFile | undefined;
   try {
     const artifactJson = await makeArtifactJson(store, id, spec, context.sandbox);
+    if (context.setup?.details) artifactJson.sandbox_details = context.setup.details;
     await Deno.mkdir(join(buildDir, "job"));
     await Deno.mkdir(join(buildDir, "_hashdist"));
     // Read back through this handle, never by path: the build can replace the path with a
@@ -122,7 +131,9 @@ export async function buildArtifact(
     const mounts: SandboxMounts = {
       writable: [{ from: buildDir, to: buildDir }, { from: outputDir, to: finalDir }],
       readOnly: artifactJson.dependencies.map((dep) => artifactDir(store, dep)),
+      tmp: join(buildDir, "_hashdist", "tmp"),
     };
+    await Deno.mkdir(mounts.tmp!);
     const runner = makeRunner(context, mounts, log);
     await using pipes = new LogPipes(join(buildDir, "job"), log);
     await runJob(spec.build as ValueMap, {
@@ -139,6 +150,9 @@ export async function buildArtifact(
     const logBytes = await readLog(log);
     log.close();
     log = undefined;
+    await checkArtifactFiles(outputDir, {
+      onStripped: (message) => context.onWarning?.(`build "${id}": ${message}`),
+    });
     await finishArtifact(outputDir, {
       log: logBytes,
       buildJson: formatStoreJson(spec) + "\n",
@@ -269,17 +283,17 @@ function lastLines(bytes: Uint8Array, count: number): string[] {
 }
 
 /**
- * The process runner of a job: each process under bwrap with `mounts` (or directly with
+ * The process runner of a job: each process under the sandbox with `mounts` (or directly with
  * `--sandbox=none`), output appended to `log`. Only in-build `hit` commands see the `hit`
  * runtime; the build's own scripts do not.
  */
 export function makeRunner(
-  context: Pick<BuildContext, "sandbox" | "bwrap" | "self" | "signal" | "onOutput">,
+  context: Pick<BuildContext, "setup" | "self" | "signal" | "onOutput">,
   mounts: SandboxMounts,
   log: Deno.FsFile,
 ): ProcessRunner {
   const withSelf: SandboxMounts = {
-    writable: mounts.writable,
+    ...mounts,
     readOnly: [...new Set([...mounts.readOnly, ...context.self.readOnly])],
   };
   return async (request) => {
@@ -287,18 +301,16 @@ export function makeRunner(
     const isHit = request.kind === "hit";
     const argv = isHit ? [...context.self.argv, ...request.argv] : request.argv;
     const env = isHit ? { ...request.env, ...context.self.env } : request.env;
-    const sandboxed = context.sandbox === "bwrap";
-    const program = sandboxed ? context.bwrap! : argv[0];
-    const args = sandboxed
-      ? bwrapArgs(isHit ? withSelf : mounts, request.cwd, argv)
-      : argv.slice(1);
-    // bwrap itself is started with the job's environment only: its first process keeps the
-    // environment it was started with, readable at /proc/1/environ inside.
-    const child = new Deno.Command(program, {
-      args,
+    const start = sandboxCommand(context.setup, isHit ? withSelf : mounts, {
+      argv,
       env,
+      cwd: request.cwd,
+    });
+    const child = new Deno.Command(start.program, {
+      args: start.args,
+      env: start.env,
       clearEnv: true,
-      cwd: sandboxed ? "/" : request.cwd,
+      cwd: start.cwd,
       stdin: "null",
       stdout: "piped",
       stderr: "piped",

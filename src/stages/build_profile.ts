@@ -17,8 +17,16 @@ import { createSchedule, runSchedule, type SkipReason } from "./scheduler.ts";
 export interface SourceStore {
   /** Stores a build-script bundle; returns its key. */
   putHitPack(entries: PackEntry[]): Promise<string>;
-  /** Makes `key` present in the cache, fetching it from mirrors or `url` if needed. */
-  ensure(key: string, url: string | undefined, repoName: string): Promise<void>;
+  /**
+   * Makes `key` present in the cache, fetching it from mirrors or `url` if needed, reporting
+   * the bytes of a download as they come.
+   */
+  ensure(
+    key: string,
+    url: string | undefined,
+    repoName: string,
+    onProgress?: (progress: { bytes: number; total?: number }) => void,
+  ): Promise<void>;
   /** Unpacks `key` into `target`. */
   unpack(key: string, target: string): Promise<void>;
 }
@@ -26,7 +34,7 @@ export interface SourceStore {
 /** Progress of a profile build. */
 export type BuildEvent =
   | { type: "plan"; toBuild: string[]; cached: string[] }
-  | { type: "fetch"; name: string; key: string }
+  | { type: "fetch"; name: string; key: string; bytes?: number; total?: number }
   | { type: "start"; name: string; id: string; cpus?: number }
   | { type: "output"; name: string; line: string }
   | { type: "done"; name: string; id: string; seconds: number; status: "built" | "cached" }
@@ -159,8 +167,15 @@ export async function buildProfile(
       if (context.signal?.aborted) throw interrupted([], []);
       emit({ type: "fetch", name: pkg.name, key: source.key });
       try {
-        await sources.ensure(source.key, source.url, pkg.name);
+        await sources.ensure(
+          source.key,
+          source.url,
+          pkg.name,
+          ({ bytes, total }) =>
+            emit({ type: "fetch", name: pkg.name, key: source.key, bytes, total }),
+        );
       } catch (error) {
+        if (context.signal?.aborted) throw interrupted([], []);
         if (error instanceof HitError) {
           error.location.package ??= pkg.name;
           error.addContext(`while fetching the sources of package "${pkg.name}"`);

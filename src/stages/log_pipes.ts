@@ -3,7 +3,7 @@
  * (HASHDIST.md §5.6), whose lines are copied into the log under their heading and level.
  */
 import { join } from "node:path";
-import { HitError } from "../errors.ts";
+import { runProgram } from "../core/run_program.ts";
 
 /** Writes all of `bytes` to `file`. */
 export async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
@@ -27,8 +27,11 @@ export class LogPipes {
 
   async open(heading: string, level: string): Promise<string> {
     const path = join(this.#dir, `logpipe-${this.#readers.length}`);
-    const made = await new Deno.Command("mkfifo", { args: ["-m", "0600", path] }).output();
-    if (!made.success) throw new HitError(`make log pipe "${path}": mkfifo failed`);
+    await runProgram("mkfifo", {
+      args: ["-m", "0600", path],
+      action: `make log pipe "${path}"`,
+      env: { PATH: "/usr/bin:/bin" },
+    });
     this.#readers.push({ path, done: this.#copy(path, `[${level}:${heading}] `) });
     return path;
   }

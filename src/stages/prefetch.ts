@@ -20,7 +20,14 @@ export type PrefetchStatus = "cached" | "fetched" | "written";
 export type PrefetchEvent =
   | { type: "start"; source: NeededSource }
   | { type: "progress"; source: NeededSource; bytes: number; total?: number }
-  | { type: "done"; source: NeededSource; status: PrefetchStatus; bytes: number }
+  | {
+    type: "done";
+    source: NeededSource;
+    status: PrefetchStatus;
+    bytes: number;
+    /** How long it took, by `PrefetchOptions.now`. */
+    seconds?: number;
+  }
   | { type: "failed"; source: NeededSource; error: HitError };
 
 /** A source that could not be had, and why. */
@@ -47,8 +54,10 @@ export interface PrefetchOptions {
   /** How many sources to fetch at once; default 4. */
   jobs?: number;
   onEvent?: (event: PrefetchEvent) => void;
-  /** Stops taking new sources; those under way finish. */
+  /** Stops taking new sources, and stops those under way (their temp files are removed). */
   signal?: AbortSignal;
+  /** The clock, in milliseconds, for the time each source took; default `performance.now`. */
+  now?: () => number;
 }
 
 /** What a prefetch would do with one source (`hit fetch --dry-run`). */
@@ -98,7 +107,9 @@ export async function prefetchSources(
   };
   const queue = [...needed];
   let stop = false;
+  const now = options.now ?? (() => performance.now());
   const one = async (source: NeededSource) => {
+    const started = now();
     emit({ type: "start", source });
     try {
       const { status, bytes } = await fetchOne(
@@ -109,7 +120,7 @@ export async function prefetchSources(
       );
       summary[status]++;
       summary.bytes += bytes;
-      emit({ type: "done", source, status, bytes });
+      emit({ type: "done", source, status, bytes, seconds: (now() - started) / 1000 });
     } catch (error) {
       const failure = asHitError(error);
       if (failure === undefined) {
@@ -155,7 +166,7 @@ async function fetchOne(
   const before = type === "git" ? await folderSize(gitRepo) : 0;
   await cache.fetchSource(
     { key: source.key, url: source.url },
-    { repoName, offline: options.offline, onProgress },
+    { repoName, offline: options.offline, onProgress, signal: options.signal },
   );
   if (type === "git") return { status: "fetched", bytes: await folderSize(gitRepo) - before };
   return { status: "fetched", bytes: (await Deno.stat(cache.packPath(source.key))).size };

@@ -1,12 +1,18 @@
 /**
- * The OS sandbox for build jobs: `bwrap` with every namespace unshared, no capabilities, a
- * cleared environment, the toolchain and dependency artifacts read-only, and exactly the
- * build folder and the artifact's staging folder writable. Runs processes; reads nothing.
+ * The OS sandboxes of build jobs, the part they share: which kinds there are, what a job may
+ * see and touch (`SandboxMounts`), the host files every sandbox shows (the toolchain, the few
+ * `/etc` files compilers read, and the release files build systems detect the platform by),
+ * the resource limits, and `sandboxCommand`, which turns one job process into the command that
+ * starts it under the chosen sandbox. Reads the host's file system to list what exists.
  */
-import { HitError } from "../errors.ts";
+import { bwrapCommand, type BwrapTools } from "./sandbox_bwrap.ts";
+import { landlockCommand, type LandlockTools } from "./sandbox_landlock.ts";
 
 /** Which OS sandbox builds run under; recorded in `artifact.json`. */
-export type SandboxKind = "bwrap" | "none";
+export type SandboxKind = "bwrap" | "landlock" | "none";
+
+/** The `--sandbox` choices: a kind, or `auto` for the strongest that works here. */
+export type SandboxChoice = SandboxKind | "auto";
 
 /** What a sandboxed process may see and touch. */
 export interface SandboxMounts {
@@ -14,13 +20,57 @@ export interface SandboxMounts {
   writable: { from: string; to: string }[];
   /** Host paths bound read-only at the same path: dependency artifacts, the `hit` runtime. */
   readOnly: string[];
+  /** A folder of the build folder for the job's temp files (TMPDIR under Landlock). */
+  tmp?: string;
 }
 
-// The toolchain: /usr whole; the few /etc files compilers and MPI wrappers read. Never `/`:
-// host Unix sockets would stay reachable through it.
-const SYSTEM_DIRS = ["/usr"];
-const MERGED_USR = ["/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"];
-const ETC_FILES = [
+/** Resource limits of each process of a build (setrlimit); undefined is unlimited. */
+export interface SandboxLimits {
+  /** RLIMIT_NPROC: processes of the build's user (the kernel ignores it for root). */
+  processes?: number;
+  /** RLIMIT_AS in bytes: the address space of each process. */
+  memory?: number;
+  /** RLIMIT_CPU in seconds: the CPU time of each process. */
+  cpuSeconds?: number;
+  /** RLIMIT_FSIZE in bytes: the largest file a build may write (also bounds its /tmp files). */
+  fileSize?: number;
+}
+
+/** The limits when the configuration sets none. */
+export const DEFAULT_LIMITS: SandboxLimits = { processes: 8192 };
+
+/** The sandbox chosen for a run, with what starting a process under it needs. */
+export interface SandboxSetup {
+  kind: SandboxKind;
+  bwrap?: BwrapTools;
+  landlock?: LandlockTools;
+  limits: SandboxLimits;
+  /** Host folders and files shown read-only besides the system ones (`sandbox_paths`, HOST_*). */
+  hostPaths: string[];
+  /** What the sandbox enforces, for `artifact.json` (`sandbox_details`). */
+  details?: Record<string, unknown>;
+}
+
+/** One process as the job runner asks for it. */
+export interface ProcessRequest {
+  argv: string[];
+  env: Record<string, string>;
+  cwd: string;
+}
+
+/** The command that starts a process: the program, its arguments, environment and folder. */
+export interface StartCommand {
+  program: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd: string;
+}
+
+// The toolchain: /usr whole. Never `/`: host Unix sockets would stay reachable through it.
+export const SYSTEM_DIRS = ["/usr"];
+export const MERGED_USR = ["/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"];
+/** The `/etc` files compilers, MPI wrappers and build systems read; shown when they exist. */
+export const ETC_FILES = [
   "/etc/alternatives",
   "/etc/ld.so.cache",
   "/etc/ld.so.conf",
@@ -30,76 +80,48 @@ const ETC_FILES = [
   "/etc/nsswitch.conf",
   "/etc/localtime",
   "/etc/perl",
+  // Release and platform files: CMake's GNUInstallDirs, config.guess, Python's platform module.
+  "/etc/os-release",
+  "/etc/debian_version",
+  "/etc/lsb-release",
+  "/etc/redhat-release",
+  "/etc/centos-release",
+  "/etc/fedora-release",
+  "/etc/rocky-release",
+  "/etc/almalinux-release",
+  "/etc/system-release",
+  "/etc/SuSE-release",
+  "/etc/alpine-release",
+  "/etc/arch-release",
+  "/etc/gentoo-release",
+  "/etc/issue",
+  "/usr/lib/os-release",
 ];
 
-/** Finds `bwrap` in the usual places; undefined when it is not installed. */
-export function findBwrap(): string | undefined {
-  for (const path of ["/usr/bin/bwrap", "/bin/bwrap", "/usr/local/bin/bwrap"]) {
-    try {
-      if (Deno.statSync(path).isFile) return path;
-    } catch {
-      // Not here.
-    }
+/** The command that runs `request` under `setup` with `mounts`. */
+export function sandboxCommand(
+  setup: SandboxSetup | undefined,
+  mounts: SandboxMounts,
+  request: ProcessRequest,
+): StartCommand {
+  if (setup === undefined || setup.kind === "none") {
+    const { argv, env, cwd } = request;
+    return { program: argv[0], args: argv.slice(1), env, cwd };
   }
-  return undefined;
+  const shown: SandboxMounts = {
+    ...mounts,
+    readOnly: [...new Set([...mounts.readOnly, ...setup.hostPaths])],
+  };
+  if (setup.kind === "bwrap") return bwrapCommand(setup.bwrap!, setup.limits, shown, request);
+  return landlockCommand(setup.landlock!, setup.limits, shown, request);
 }
 
-/** The error for a build that needs bwrap where it is missing. */
-export function missingBwrapError(): HitError {
-  return new HitError("sandbox builds: bubblewrap (bwrap) is not installed", {
-    hint: "install it (Debian/Ubuntu: apt-get install bubblewrap; RHEL/Fedora: dnf install " +
-      "bubblewrap), or build unsandboxed with --sandbox=none",
-  });
-}
-
-/** The `bwrap` arguments that run `argv` in `cwd` with `mounts` (the environment is separate). */
-export function bwrapArgs(mounts: SandboxMounts, cwd: string, argv: string[]): string[] {
-  const args = [
-    "--unshare-all",
-    "--die-with-parent",
-    "--new-session",
-    "--cap-drop",
-    "ALL",
-  ];
-  for (const dir of SYSTEM_DIRS) args.push("--ro-bind", dir, dir);
-  for (const path of MERGED_USR) {
-    let info: Deno.FileInfo;
-    try {
-      info = Deno.lstatSync(path);
-    } catch {
-      continue;
-    }
-    if (info.isSymlink) args.push("--symlink", Deno.readLinkSync(path), path);
-    else args.push("--ro-bind", path, path);
-  }
-  for (const path of ETC_FILES) args.push("--ro-bind-try", path, path);
-  args.push("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp");
-  for (const path of mounts.readOnly) args.push("--ro-bind", path, path);
-  for (const { from, to } of mounts.writable) args.push("--bind", from, to);
-  args.push("--chdir", cwd, "--", ...argv);
-  return args;
-}
-
-/**
- * Starts `true` in the build sandbox with `bwrap`: undefined when it runs, else why not (user
- * namespaces may be disabled, or bwrap may lack its setuid bit where it needs one).
- */
-export async function probeBwrap(bwrap: string): Promise<string | undefined> {
-  let output: Deno.CommandOutput;
+/** Whether `path` exists (without following a final symlink). */
+export function pathExists(path: string): boolean {
   try {
-    output = await new Deno.Command(bwrap, {
-      args: bwrapArgs({ writable: [], readOnly: [] }, "/", ["true"]),
-      clearEnv: true,
-      env: {},
-      cwd: "/",
-      stdin: "null",
-      stdout: "null",
-      stderr: "piped",
-    }).output();
-  } catch (error) {
-    return (error as Error).message;
+    Deno.lstatSync(path);
+    return true;
+  } catch {
+    return false;
   }
-  if (output.success) return undefined;
-  const stderr = new TextDecoder().decode(output.stderr).trim().split("\n")[0];
-  return stderr || `exit code ${output.code}`;
 }

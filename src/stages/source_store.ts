@@ -4,6 +4,7 @@
  * archive or hit-pack into a build folder in the unpack stage's worker.
  */
 import type { Config } from "../core/config.ts";
+import type { Downloader } from "../core/download.ts";
 import { openSourceCache } from "../core/source_cache.ts";
 import { parseSourceKey } from "../core/source_key.ts";
 import { fetchInWorker } from "./fetch_stage.ts";
@@ -15,15 +16,27 @@ export interface SourceStoreOptions {
   offline?: boolean;
   /** The environment `git` may see (proxies, HOME); never passed to builds. */
   env?: Readonly<Record<string, string | undefined>>;
+  /** Stops a download at once (Ctrl-C); its temp file is removed. */
+  signal?: AbortSignal;
+  /** Downloads one URL; default: `fetchInWorker` (a fetch worker per download). */
+  downloader?: Downloader;
 }
 
 /** A `SourceStore` over the configuration's source cache and mirrors. */
 export function openSourceStore(config: Config, options: SourceStoreOptions = {}): SourceStore {
-  const cache = openSourceCache(config, { env: options.env, downloader: fetchInWorker });
+  const cache = openSourceCache(config, {
+    env: options.env,
+    downloader: options.downloader ?? fetchInWorker,
+  });
   return {
     putHitPack: (entries) => cache.putHitPack(entries),
-    ensure: (key, url, repoName) =>
-      cache.fetchSource({ key, url }, { repoName, offline: options.offline }),
+    ensure: (key, url, repoName, onProgress) =>
+      cache.fetchSource({ key, url }, {
+        repoName,
+        offline: options.offline,
+        signal: options.signal,
+        onProgress,
+      }),
     async unpack(key, target) {
       const { type, hash } = parseSourceKey(key);
       if (type === "git") return await cache.unpackGit(key, target);

@@ -1,7 +1,7 @@
 /**
- * Running one stage of our own TypeScript in a `Worker` with only the stage's Deno permissions
- * (DESIGN.md "Permissions and sandbox"): spawn, send one request, relay progress, take the
- * result, terminate. Both sides of the wire live here: the messages, and errors carried across
+ * Running a stage of our own TypeScript in a `Worker` with only the stage's Deno permissions
+ * (DESIGN.md "Permissions and sandbox"): spawn, send numbered requests, relay progress, take
+ * the results, terminate. Both sides of the wire live here: the messages, and errors carried across
  * (a `NotCapable` becomes a `StageCapabilityError`, a bug in `hit`, never a user error).
  */
 import { basename, dirname, join, resolve } from "node:path";
@@ -23,11 +23,23 @@ export interface WireError {
   location?: ErrorLocation;
 }
 
-/** What a stage worker posts: progress reports, then one result or one error. */
+/**
+ * What a stage worker posts for the request numbered `id`: progress reports, then one result
+ * or one error.
+ */
 export type StageReply<Result, Progress> =
-  | { kind: "progress"; progress: Progress }
-  | { kind: "done"; result: Result }
-  | { kind: "failed"; error: WireError };
+  & { id: number }
+  & (
+    | { kind: "progress"; progress: Progress }
+    | { kind: "done"; result: Result }
+    | { kind: "failed"; error: WireError }
+  );
+
+/** What the main side posts to a stage worker: a numbered request. */
+export interface StageMessage {
+  id: number;
+  request: unknown;
+}
 
 /** A stage stepped outside its Deno permissions: a bug in `hit`, printed as internal error. */
 export class StageCapabilityError extends Error {
@@ -57,8 +69,10 @@ export function encodeError(error: unknown): WireError {
   if (!(error instanceof Error)) return { name: "Error", message: String(error) };
   const wire: WireError = { name: error.name, message: error.message, stack: error.stack };
   if (error instanceof Deno.errors.NotCapable) wire.name = "NotCapable";
-  else if (error instanceof DownloadFailure) wire.retry = error.retry;
-  else if (error instanceof HitError) {
+  else if (error instanceof DownloadFailure) {
+    wire.retry = error.retry;
+    wire.hint = error.hint;
+  } else if (error instanceof HitError) {
     wire.name = "HitError";
     wire.hint = error.hint;
     wire.context = error.context;
@@ -74,7 +88,7 @@ export function decodeError(stage: string, wire: WireError): Error {
     case "NotCapable":
       return new StageCapabilityError(stage, wire.message, { stack: wire.stack });
     case "DownloadFailure":
-      return new DownloadFailure(wire.message, { retry: wire.retry === true });
+      return new DownloadFailure(wire.message, { retry: wire.retry === true, hint: wire.hint });
     case "HitError":
       return new HitError(wire.message, {
         hint: wire.hint,
@@ -104,6 +118,8 @@ export interface StageWorkerOptions<Progress> {
   /** The one message the worker receives. */
   request: unknown;
   onProgress?: (progress: Progress) => void;
+  /** Terminates the worker at once; the run then fails as interrupted. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -116,36 +132,111 @@ export async function runStageWorker<Result, Progress = never>(
   module: URL,
   options: StageWorkerOptions<Progress>,
 ): Promise<Result> {
-  const worker = new Worker(module, {
-    type: "module",
-    name: `hit ${options.stage} stage`,
-    deno: { permissions: withRealPaths(options.permissions) },
-  });
-  try {
-    return await new Promise<Result>((resolve, reject) => {
-      worker.onmessage = (event: MessageEvent<StageReply<Result, Progress>>) => {
-        const reply = event.data;
-        if (reply.kind === "progress") options.onProgress?.(reply.progress);
-        else if (reply.kind === "done") resolve(reply.result);
-        else reject(decodeError(options.stage, reply.error));
-      };
-      worker.onerror = (event: ErrorEvent) => {
-        // Without this the uncaught error in the worker would end the whole process.
-        event.preventDefault();
-        // An error while loading the worker's modules (a permission read at import time).
-        reject(
-          /NotCapable|Requires \w+ access/.test(event.message)
-            ? new StageCapabilityError(options.stage, event.message)
-            : new Error(`run the ${options.stage} stage: ${event.message}`),
-        );
-      };
-      worker.onmessageerror = () => {
-        reject(new Error(`run the ${options.stage} stage: a reply could not be read`));
-      };
-      worker.postMessage(options.request);
+  using host = new StageWorkerHost<Result, Progress>(module, options);
+  return await host.run(options.request, options);
+}
+
+/**
+ * One stage worker with fixed grants, serving any number of requests, at once or in turn:
+ * a fetch worker kept for every download from one `host:port`. Dispose of it (or call
+ * `terminate`) to end the worker; its requests still running fail as interrupted.
+ */
+export class StageWorkerHost<Result, Progress = never> implements Disposable {
+  readonly stage: string;
+  #worker: Worker;
+  #nextId = 0;
+  #pending = new Map<number, {
+    resolve: (result: Result) => void;
+    reject: (error: Error) => void;
+    onProgress?: (progress: Progress) => void;
+  }>();
+  #dead: Error | undefined;
+
+  constructor(module: URL, options: { stage: string; permissions: StagePermissions }) {
+    this.stage = options.stage;
+    this.#worker = new Worker(module, {
+      type: "module",
+      name: `hit ${options.stage} stage`,
+      deno: { permissions: withRealPaths(options.permissions) },
     });
-  } finally {
-    worker.terminate();
+    this.#worker.onmessage = (event: MessageEvent<StageReply<Result, Progress>>) => {
+      const reply = event.data;
+      const waiting = this.#pending.get(reply.id);
+      if (waiting === undefined) return;
+      if (reply.kind === "progress") return waiting.onProgress?.(reply.progress);
+      this.#pending.delete(reply.id);
+      if (reply.kind === "done") waiting.resolve(reply.result);
+      else waiting.reject(decodeError(this.stage, reply.error));
+    };
+    this.#worker.onerror = (event: ErrorEvent) => {
+      // Without this the uncaught error in the worker would end the whole process.
+      event.preventDefault();
+      // An error while loading the worker's modules (a permission read at import time).
+      this.#fail(
+        /NotCapable|Requires \w+ access/.test(event.message)
+          ? new StageCapabilityError(this.stage, event.message)
+          : new Error(`run the ${this.stage} stage: ${event.message}`),
+      );
+    };
+    this.#worker.onmessageerror = () => {
+      this.#fail(new Error(`run the ${this.stage} stage: a reply could not be read`));
+    };
+  }
+
+  /** Requests under way. */
+  get busy(): number {
+    return this.#pending.size;
+  }
+
+  /** Whether the worker has ended (terminated, or failed to load). */
+  get dead(): boolean {
+    return this.#dead !== undefined;
+  }
+
+  /**
+   * Sends `request` and waits for its result; `options.signal` ends the whole worker.
+   * @throws {StageCapabilityError} when the worker steps outside its permissions.
+   * @throws {HitError} or {DownloadFailure} as the worker threw them.
+   */
+  async run(
+    request: unknown,
+    options: { onProgress?: (progress: Progress) => void; signal?: AbortSignal } = {},
+  ): Promise<Result> {
+    if (this.#dead !== undefined) throw this.#dead;
+    const signal = options.signal;
+    if (signal?.aborted) throw this.#interrupted();
+    const id = this.#nextId++;
+    const onAbort = () => this.terminate();
+    signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      return await new Promise<Result>((resolve, reject) => {
+        this.#pending.set(id, { resolve, reject, onProgress: options.onProgress });
+        this.#worker.postMessage({ id, request } satisfies StageMessage);
+      });
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+    }
+  }
+
+  /** Ends the worker at once; requests under way fail as interrupted. */
+  terminate(): void {
+    this.#worker.terminate();
+    this.#fail(this.#interrupted());
+  }
+
+  [Symbol.dispose](): void {
+    if (this.#dead === undefined) this.terminate();
+  }
+
+  #interrupted(): HitError {
+    return new HitError(`run the ${this.stage} stage: interrupted`, { exitCode: 130 });
+  }
+
+  #fail(error: Error): void {
+    this.#dead ??= error;
+    const waiting = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const { reject } of waiting) reject(error);
   }
 }
 
@@ -156,8 +247,9 @@ interface WorkerScope {
 }
 
 /**
- * Worker side: answers the one request with `handle`, posting its progress, its result or its
- * error. Call it from a worker module's top level.
+ * Worker side: answers each request with `handle` (several may run at once), posting its
+ * progress, its result or its error under the request's number. Call it from a worker
+ * module's top level.
  */
 export function serveStageRequest<Request, Result, Progress = never>(
   handle: (request: Request, progress: (progress: Progress) => void) => Promise<Result>,
@@ -165,12 +257,16 @@ export function serveStageRequest<Request, Result, Progress = never>(
   // The worker's global scope; the project is type-checked with the window lib.
   const scope = globalThis as unknown as WorkerScope;
   const post = (reply: StageReply<Result, Progress>) => scope.postMessage(reply);
-  scope.onmessage = async (event: MessageEvent<Request>) => {
+  scope.onmessage = async (event: MessageEvent<StageMessage>) => {
+    const { id, request } = event.data;
     try {
-      const result = await handle(event.data, (progress) => post({ kind: "progress", progress }));
-      post({ kind: "done", result });
+      const result = await handle(
+        request as Request,
+        (progress) => post({ id, kind: "progress", progress }),
+      );
+      post({ id, kind: "done", result });
     } catch (error) {
-      post({ kind: "failed", error: encodeError(error) });
+      post({ id, kind: "failed", error: encodeError(error) });
     }
   };
 }

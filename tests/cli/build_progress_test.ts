@@ -51,6 +51,7 @@ Deno.test("applyEvent() counts packages and tracks each running build's stage an
       failed: 0,
       skipped: 0,
       fetching: undefined,
+      fetchBytes: undefined,
       running: ["zlib", "a-very-long-package-name-indeed", "xz"],
     },
   );
@@ -103,6 +104,24 @@ Deno.test("renderProgress() at 120 columns shows name, CPUs, stage, elapsed and 
       "  xz                        -j1   compile     1:13  libtool: compile:  gcc -DHAVE_CONFIG_H -I. -c a.c",
     ].join("\n"),
   );
+});
+
+Deno.test("renderProgress() shows the bytes of the download under way, of its size when known", () => {
+  const fetching = [
+    { type: "plan", toBuild: ["zlib"], cached: [] },
+    { type: "fetch", name: "zlib", key: "tar.gz:x" },
+    { type: "fetch", name: "zlib", key: "tar.gz:x", bytes: 1536 * 1024, total: 3 * 1024 * 1024 },
+  ].reduce((state, event) => applyEvent(state, event as BuildEvent, 0), initialProgress(0));
+  assert.equal(
+    renderProgress(fetching, { width: 120, now: 2000 }),
+    "0/1 done, 0 failed, 0 cached  0:02  fetching the sources of zlib  1.5 MiB / 3.0 MiB",
+  );
+  const unsized = applyEvent(
+    fetching,
+    { type: "fetch", name: "zlib", key: "tar.gz:y", bytes: 10 },
+    0,
+  );
+  assert.ok(renderProgress(unsized, { width: 120, now: 2000 }).endsWith("zlib  10 B"));
 });
 
 Deno.test("renderProgress() at 80 columns cuts the last line before the last column", () => {

@@ -39,11 +39,21 @@ Deno.test("applyPrefetchEvent() tracks running, finished, failed sources and byt
   };
   state = applyPrefetchEvent(state, { type: "start", source: ZLIB });
   state = applyPrefetchEvent(state, { type: "start", source: PNG });
-  state = applyPrefetchEvent(state, { type: "progress", source: ZLIB, bytes: 10 });
+  state = applyPrefetchEvent(state, { type: "progress", source: ZLIB, bytes: 10, total: 20 });
   assert.deepEqual(state.running, ["zlib", "png"]);
+  assert.deepEqual(state.downloads, { zlib: { bytes: 10, total: 20 } });
+  assert.equal(renderPrefetchProgress(state), "[0/3] fetching zlib (10 B / 20 B), png  10 B");
   state = applyPrefetchEvent(state, { type: "done", source: ZLIB, status: "fetched", bytes: 2048 });
   state = applyPrefetchEvent(state, { type: "failed", source: PNG, error: new HitError("x") });
-  assert.deepEqual(state, { total: 3, done: 2, failed: 1, running: [], bytes: 2048, elapsedMs: 0 });
+  assert.deepEqual(state, {
+    total: 3,
+    done: 2,
+    failed: 1,
+    running: [],
+    bytes: 2048,
+    downloads: {},
+    elapsedMs: 0,
+  });
 });
 
 Deno.test("renderPrefetchProgress() shows counts, what runs, bytes and rate within the width", () => {
@@ -67,6 +77,16 @@ Deno.test("renderPrefetchEvent() prints fetched and failed sources only", () => 
   assert.equal(
     renderPrefetchEvent({ type: "done", source: ZLIB, status: "fetched", bytes: 1536 }),
     `fetched "zlib": ${ZLIB.key} from "${ZLIB.url}" (1.5 KiB)\n`,
+  );
+  assert.equal(
+    renderPrefetchEvent({
+      type: "done",
+      source: ZLIB,
+      status: "fetched",
+      bytes: 1536,
+      seconds: 0.25,
+    }),
+    `fetched "zlib": ${ZLIB.key} from "${ZLIB.url}" (1.5 KiB in 0.3 s)\n`,
   );
   assert.equal(
     renderPrefetchEvent({ type: "failed", source: PNG, error: new HitError("x") }),

@@ -54,14 +54,18 @@ export interface TestServer extends AsyncDisposable {
 }
 
 /** Serves `handler` on 127.0.0.1 at a free port, recording request paths. */
-export function serve(handler: (request: Request) => Response | Promise<Response>): TestServer {
+export function serve(
+  handler: (request: Request) => Response | Promise<Response>,
+  options: { hostname?: string } = {},
+): TestServer {
   const requests: string[] = [];
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (request) => {
+  const hostname = options.hostname ?? "127.0.0.1";
+  const server = Deno.serve({ hostname, port: 0, onListen() {} }, (request) => {
     requests.push(new URL(request.url).pathname);
     return handler(request);
   });
   return {
-    url: `http://127.0.0.1:${server.addr.port}`,
+    url: `http://${hostname}:${server.addr.port}`,
     requests,
     count: (path) => requests.filter((p) => p === path).length,
     async [Symbol.asyncDispose]() {
@@ -71,12 +75,73 @@ export function serve(handler: (request: Request) => Response | Promise<Response
 }
 
 /** Serves the files of `SOURCES_DIR` at `/NAME`, and 404 for anything else. */
-export function serveSources(): TestServer {
+export function serveSources(options: { hostname?: string } = {}): TestServer {
   return serve(async (request) => {
     const name = decodeURIComponent(new URL(request.url).pathname.slice(1));
     if (!(name in SOURCE_KEYS)) return new Response("not found", { status: 404 });
     return new Response(await Deno.readFile(join(SOURCES_DIR, name)));
-  });
+  }, options);
+}
+
+/** A raw TCP server speaking just enough HTTP/1.1 for a test: see `serveRaw`. */
+export interface RawServer extends AsyncDisposable {
+  url: string;
+  /** Connections accepted so far. */
+  connections: () => number;
+  /** The request heads received, in order. */
+  heads: string[];
+}
+
+/**
+ * A raw HTTP/1.1 server on `options.hostname` (default 127.0.0.1): for each connection, reads
+ * the request head and calls `answer(conn, index, head, closing)`; `closing` resolves when the
+ * server is disposed, so an answer that stalls can wait for it. Connections close after it.
+ */
+export function serveRaw(
+  answer: (conn: Deno.Conn, index: number, head: string, closing: Promise<void>) => Promise<void>,
+  options: { hostname?: string } = {},
+): RawServer {
+  const hostname = options.hostname ?? "127.0.0.1";
+  const listener = Deno.listen({ hostname, port: 0 });
+  let connections = 0;
+  const heads: string[] = [];
+  const handled: Promise<void>[] = [];
+  let close = () => {};
+  const closing = new Promise<void>((done) => close = done);
+  const loop = (async () => {
+    for await (const conn of listener) {
+      const index = connections++;
+      handled.push((async () => {
+        try {
+          const head = await readRequestHead(conn);
+          heads.push(head);
+          await answer(conn, index, head, closing);
+        } catch {
+          // The client went away; nothing to answer.
+        } finally {
+          conn.close();
+        }
+      })());
+    }
+  })();
+  const { port } = listener.addr as Deno.NetAddr;
+  return {
+    url: `http://${hostname}:${port}`,
+    connections: () => connections,
+    heads,
+    async [Symbol.asyncDispose]() {
+      close();
+      listener.close();
+      await loop.catch(() => {});
+      await Promise.all(handled);
+    },
+  };
+}
+
+/** Writes all of `text` or `bytes` to `conn`. */
+export async function writeAll(conn: Deno.Conn, bytes: Uint8Array | string): Promise<void> {
+  let rest = typeof bytes === "string" ? new TextEncoder().encode(bytes) : bytes;
+  while (rest.length > 0) rest = rest.subarray(await conn.write(rest));
 }
 
 /**
@@ -87,53 +152,23 @@ export function serveDroppingBody(
   body: Uint8Array,
   drops: number,
 ): AsyncDisposable & { url: string; connections: () => number } {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  let connections = 0;
-  const handled: Promise<void>[] = [];
-  const loop = (async () => {
-    for await (const conn of listener) {
-      const index = connections++;
-      handled.push(answer(conn, index < drops));
-    }
-  })();
-  async function answer(conn: Deno.Conn, drop: boolean): Promise<void> {
-    try {
-      await readRequestHead(conn);
-      const head = `HTTP/1.1 200 OK\r\ncontent-length: ${body.length}\r\n` +
-        `content-type: application/octet-stream\r\nconnection: close\r\n\r\n`;
-      await writeAll(conn, new TextEncoder().encode(head));
-      await writeAll(conn, drop ? body.subarray(0, body.length >> 1) : body);
-    } catch {
-      // The client went away; nothing to answer.
-    } finally {
-      conn.close();
-    }
-  }
-  const { port } = listener.addr as Deno.NetAddr;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    connections: () => connections,
-    async [Symbol.asyncDispose]() {
-      listener.close();
-      await loop.catch(() => {});
-      await Promise.all(handled);
-    },
-  };
+  return serveRaw(async (conn, index) => {
+    const head = `HTTP/1.1 200 OK\r\ncontent-length: ${body.length}\r\n` +
+      `content-type: application/octet-stream\r\nconnection: close\r\n\r\n`;
+    await writeAll(conn, head);
+    await writeAll(conn, index < drops ? body.subarray(0, body.length >> 1) : body);
+  });
 }
 
-async function readRequestHead(conn: Deno.Conn): Promise<void> {
+async function readRequestHead(conn: Deno.Conn): Promise<string> {
   const buffer = new Uint8Array(4096);
   let text = "";
   while (!text.includes("\r\n\r\n")) {
     const count = await conn.read(buffer);
-    if (count === null) return;
+    if (count === null) return text;
     text += new TextDecoder().decode(buffer.subarray(0, count));
   }
-}
-
-async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
-  let rest = bytes;
-  while (rest.length > 0) rest = rest.subarray(await conn.write(rest));
+  return text;
 }
 
 /** Names in `dir`, sorted; empty when it does not exist. */

@@ -71,6 +71,30 @@ Deno.test("parseConfig() reads hit's own sandbox key and rejects other values", 
   assert.equal(parseConfig(base + "sandbox: none\n", "/c/config.yaml").sandbox, "none");
   assert.throws(
     () => parseConfig(base + "sandbox: docker\n", "/c/config.yaml"),
-    /"sandbox" must be "bwrap" or "none", found "docker"/,
+    /"sandbox" must be one of "auto", "bwrap", "landlock", "none", found "docker"/,
+  );
+  assert.equal(parseConfig(base + "sandbox: landlock\n", "/c/config.yaml").sandbox, "landlock");
+});
+
+Deno.test("parseConfig() reads sandbox_paths relative to the file and checks sandbox_limits", () => {
+  const base = "build_stores: [{dir: b}]\nsource_caches: [{dir: s}]\nbuild_temp: t\ncache: c\n" +
+    "gc_roots: g\n";
+  const config = parseConfig(
+    base + "sandbox_paths: [/opt, apps]\nsandbox_limits: {processes: 64, cpu_seconds: 600}\n",
+    "/c/config.yaml",
+  );
+  assert.deepEqual(config.sandboxPaths, ["/opt", "/c/apps"]);
+  assert.deepEqual(config.sandboxLimits, { processes: 64, cpuSeconds: 600 });
+  assert.throws(
+    () => parseConfig(base + "sandbox_limits: {threads: 4}\n", "/c/config.yaml"),
+    /"sandbox_limits" has an unknown key "threads"/,
+  );
+  assert.throws(
+    () => parseConfig(base + "sandbox_limits: {processes: -1}\n", "/c/config.yaml"),
+    /"sandbox_limits.processes" must be a positive whole number, found -1/,
+  );
+  assert.throws(
+    () => parseConfig(base + "sandbox_paths: /opt\n", "/c/config.yaml"),
+    /"sandbox_paths" must be a list of folders/,
   );
 });

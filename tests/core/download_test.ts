@@ -45,7 +45,11 @@ Deno.test("locateSource() treats plain paths as local and rejects unknown scheme
     kind: "http",
     url: "http://127.0.0.1:9/a",
   });
-  assert.throws(() => locateSource("ftp://127.0.0.1/a.tar.gz"), /unsupported URL scheme "ftp"/);
+  assert.throws(() => locateSource("ftp://127.0.0.1/a.tar.gz"), /ftp:\/\/ URLs are not fetched/);
+  assert.throws(
+    () => locateSource("gopher://127.0.0.1/a.tar.gz"),
+    /unsupported URL scheme "gopher"/,
+  );
   assert.equal(isNetworkSource("https://127.0.0.1/a"), true);
   assert.equal(isNetworkSource("file:/a"), false);
   assert.equal(isNetworkSource("/a"), false);

@@ -21,12 +21,12 @@ export function mountNamespaceUnavailable(): string | undefined {
 }
 
 /**
- * Runs `hit ARGS` as `runCli` does (temporary HOME and HIT_HOME under `cwd`), with bwrap
- * hidden and each of `readOnly` bound read-only over itself.
+ * Runs `hit ARGS` as `runCli` does (temporary HOME and HIT_HOME under `cwd`, and `env`), with
+ * bwrap hidden and each of `readOnly` bound read-only over itself.
  */
 export async function runCliWithoutBwrap(
   args: string[],
-  options: { cwd: string; readOnly?: string[] },
+  options: { cwd: string; readOnly?: string[]; env?: Record<string, string> },
 ): Promise<CliResult> {
   const script = [
     "set -e",
@@ -37,6 +37,6 @@ export async function runCliWithoutBwrap(
   ].join("\n");
   return await runProgram("/usr/bin/unshare", ["-m", "/bin/sh", "-c", script, "sh", HIT, ...args], {
     cwd: options.cwd,
-    env: await hitEnv({ cwd: options.cwd }),
+    env: await hitEnv({ cwd: options.cwd, env: options.env }),
   });
 }

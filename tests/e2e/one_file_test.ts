@@ -60,6 +60,7 @@ Deno.test("hit as one self-extracting file runs alone, offline, from a fresh HOM
     assert.ok(payload.includes("fetch_worker.js"), payload.join(", "));
     assert.deepEqual(payload.filter((name) => !name.endsWith("_worker.js")), [
       "deno",
+      "landlock_stage.js",
       "main.js",
       "run_flags",
     ]);
@@ -78,6 +79,30 @@ Deno.test("hit as one self-extracting file runs alone, offline, from a fresh HOM
         cwd: alone,
       });
       assert.deepEqual(greet, { code: 0, stdout: "Hello, one file!\n", stderr: "" });
+    },
+  );
+
+  await t.step(
+    "hit build --sandbox=landlock builds the example stack from the one file",
+    async () => {
+      const landlockHome = join(work.path, "home-landlock");
+      await Deno.mkdir(landlockHome);
+      const built = await runOffline(
+        hit,
+        ["build", "stack.yaml", "--sandbox=landlock", "-o", "ll"],
+        {
+          cwd: alone,
+          home: landlockHome,
+        },
+      );
+      assert.equal(built.code, 0, built.stderr);
+      assert.match(built.stderr, /\[profile\] built/);
+      const greet = await runProgram(join(alone, "ll", "bin", "greet"), ["landlock"], {
+        cwd: alone,
+      });
+      assert.deepEqual(greet, { code: 0, stdout: "Hello, landlock!\n", stderr: "" });
+      const profileJson = await Deno.readTextFile(join(alone, "ll", "artifact.json"));
+      assert.match(profileJson, /"sandbox" : "landlock"/);
     },
   );
 

@@ -33,6 +33,18 @@ const ATTEMPTS: Record<string, string> = {
   unix_socket: "connecting to a Unix socket the test listens on",
   kill_0_host_pid: "signalling a host process (kill -0)",
   kill_9_host_pid: "killing a host process (kill -9)",
+  write_host_sysctl: "writing a host sysctl (/proc/sys/vm/swappiness, its own value back)",
+  new_user_namespace: "creating a user namespace (unshare -U)",
+};
+
+// Without root, the host's sysctls are out of reach unsandboxed too.
+const ROOT_ONLY = ["write_host_sysctl"];
+
+// What Landlock, by design, does not stop, and why; ABI-dependent gaps are added at run time.
+const NOT_BLOCKED_BY_LANDLOCK: Record<string, string> = {
+  unix_socket: "Landlock up to ABI 7 does not control connecting to a named Unix socket, and " +
+    "the seccomp filter lets AF_UNIX through (builds use it)",
+  daemon: "without a pid namespace, a process in a session of its own outlives the build",
 };
 
 const HOME_SECRET = "hit-probe-home-secret";
@@ -54,6 +66,8 @@ interface ProbeRun {
   evilFiles: string[];
   /** Store entries that existed before the build and changed, and new ones outside new artifacts. */
   storeChanges: string[];
+  /** Whether the daemon the probe started was still running after the build. */
+  daemonLeft: boolean;
 }
 
 /** Builds `dep` on the host, then the probe inside a private network namespace. */
@@ -78,6 +92,7 @@ async function runProbe(dir: string, sandboxArgs: string[]): Promise<ProbeRun> {
   })();
   const victim = new Deno.Command("sleep", { args: ["60"], stdout: "null", stderr: "null" })
     .spawn();
+  const daemonName = `hit-probe-daemon-${crypto.randomUUID()}`;
   let victimExited = false;
   victim.status.then(() => victimExited = true);
   try {
@@ -91,9 +106,10 @@ async function runProbe(dir: string, sandboxArgs: string[]): Promise<ProbeRun> {
       HOME_SECRET,
       HOME_SECRET_PATH: secretPath,
       SOURCE_CACHE: sourceCache,
-      HOST_TMP: hostTmp,
-      HOST_SOCKET: socketPath,
-      HOST_PID: String(victim.pid),
+      PROBE_HOST_TMP: hostTmp,
+      PROBE_HOST_SOCKET: socketPath,
+      PROBE_HOST_PID: String(victim.pid),
+      DAEMON_NAME: daemonName,
     });
     // The dependency is built first, on its own, so that the store has it before the probe runs.
     const dep = await runCli(["build", profile, "--package", "dep", ...sandboxArgs], {
@@ -145,14 +161,35 @@ async function runProbe(dir: string, sandboxArgs: string[]): Promise<ProbeRun> {
         ...await findNamed(hostTmp, "hit-probe-evil"),
       ],
       storeChanges: compareStore(before, await snapshot(store)),
+      daemonLeft: await killNamed(daemonName),
     };
   } finally {
+    await killNamed(daemonName);
     listener.close();
     await accepting.catch(() => {});
     if (!victimExited) victim.kill("SIGKILL");
     await victim.status;
     await Deno.remove(hostTmp, { recursive: true });
   }
+}
+
+/** Kills (by pid) the processes whose argv[0] is `name`; whether there were any. */
+async function killNamed(name: string): Promise<boolean> {
+  // Deno's permissions keep /proc from tests; bash reads it.
+  const script = 'for d in /proc/[0-9]*; do IFS= read -r -d "" a < "$d/cmdline" 2>/dev/null && ' +
+    '[ "$a" = "$1" ] && echo "${d#/proc/}"; done; true';
+  const output = await new Deno.Command("bash", { args: ["-c", script, "find", name] }).output();
+  let found = false;
+  for (const pid of new TextDecoder().decode(output.stdout).split("\n")) {
+    if (pid === "") continue;
+    found = true;
+    try {
+      Deno.kill(Number(pid), "SIGKILL");
+    } catch {
+      // Gone already.
+    }
+  }
+  return found;
 }
 
 /** A package spec with one bash stage running `script`, and `extra` YAML before it. */
@@ -246,36 +283,75 @@ async function findNamed(root: string, name: string): Promise<string[]> {
 
 const unavailable = netnsUnavailable();
 
+/** Checks that every attempt but those in `allowed` (name → why) was blocked. */
+async function assertBlocked(
+  t: Deno.TestContext,
+  run: ProbeRun,
+  allowed: Record<string, string>,
+): Promise<void> {
+  assert.ok(run.report.httpAnswered, "the HTTP server does not answer outside the sandbox");
+  assert.ok(run.report.dnsAnswered, "the DNS responder does not answer outside the sandbox");
+  for (const [name, description] of Object.entries(ATTEMPTS)) {
+    if (allowed[name] !== undefined) {
+      console.log(`not checked: ${description} (${name}): ${allowed[name]}`);
+      continue;
+    }
+    await t.step(`the build cannot succeed at ${description}`, () => {
+      const outcome = run.results.get(name);
+      assert.ok(outcome !== undefined, `the probe recorded nothing for ${name}`);
+      assert.equal(outcome, "blocked", `escape: ${description} (${name}) succeeded`);
+    });
+  }
+  await t.step("nothing reached the host's servers or process", () => {
+    assert.equal(run.report.httpRequestsDuring, 0, "HTTP requests reached the server");
+    assert.equal(
+      run.report.dnsQueriesDuring,
+      0,
+      `DNS queries reached the responder: ${run.report.dnsNamesDuring.join(", ")}`,
+    );
+    if (allowed.unix_socket === undefined) {
+      assert.equal(run.unixConnections, 0, "connections reached the Unix socket");
+    }
+    assert.ok(run.hostProcessAlive, "the host process was killed");
+  });
+  await t.step("nothing was written outside the new artifacts", () => {
+    assert.deepEqual(run.evilFiles, []);
+    assert.deepEqual(run.storeChanges, []);
+  });
+  if (allowed.daemon === undefined) {
+    await t.step("no process of the build outlived it", () => {
+      assert.ok(!run.daemonLeft, "the probe's daemon was still running after the build");
+    });
+  } else {
+    console.log(`not checked: a daemon left behind: ${allowed.daemon}`);
+  }
+}
+
 Deno.test({
-  name: "hit build keeps a package build from every way out of the sandbox",
+  name: "hit build keeps a package build from every way out of the sandbox (bwrap)",
   ignore: unavailable !== undefined,
   async fn(t) {
     await using dir = await makeTempDir();
-    const run = await runProbe(dir.path, []);
-    assert.ok(run.report.httpAnswered, "the HTTP server does not answer outside the sandbox");
-    assert.ok(run.report.dnsAnswered, "the DNS responder does not answer outside the sandbox");
-    for (const [name, description] of Object.entries(ATTEMPTS)) {
-      await t.step(`the build cannot succeed at ${description}`, () => {
-        const outcome = run.results.get(name);
-        assert.ok(outcome !== undefined, `the probe recorded nothing for ${name}`);
-        assert.equal(outcome, "blocked", `escape: ${description} (${name}) succeeded`);
-      });
-    }
-    await t.step("nothing reached the host's servers, socket or process", () => {
-      assert.equal(run.report.httpRequestsDuring, 0, "HTTP requests reached the server");
-      assert.equal(
-        run.report.dnsQueriesDuring,
-        0,
-        `DNS queries reached the responder: ${run.report.dnsNamesDuring.join(", ")}`,
-      );
-      assert.equal(run.unixConnections, 0, "connections reached the Unix socket");
-      assert.ok(run.hostProcessAlive, "the host process was killed");
-    });
-    await t.step("nothing was written outside the new artifacts", () => {
-      assert.deepEqual(run.evilFiles, []);
-      assert.deepEqual(run.storeChanges, []);
-    });
+    const run = await runProbe(dir.path, ["--sandbox=bwrap"]);
+    await assertBlocked(t, run, {});
     assert.match(run.artifactJson, /"sandbox" : "bwrap"/);
+  },
+});
+
+Deno.test({
+  name: "hit build keeps a package build from every way out of the sandbox (landlock)",
+  ignore: unavailable !== undefined,
+  async fn(t) {
+    await using dir = await makeTempDir();
+    const run = await runProbe(dir.path, ["--sandbox=landlock"]);
+    assert.match(run.artifactJson, /"sandbox" : "landlock"/);
+    const details = JSON.parse(run.artifactJson).sandbox_details as { landlock_abi: number };
+    const allowed = { ...NOT_BLOCKED_BY_LANDLOCK };
+    if (details.landlock_abi < 6) {
+      const why = `Landlock ABI ${details.landlock_abi} < 6 cannot scope signals`;
+      Object.assign(allowed, { kill_0_host_pid: why, kill_9_host_pid: why });
+    }
+    await assertBlocked(t, run, allowed);
   },
 });
 
@@ -289,6 +365,7 @@ Deno.test({
     const run = await runProbe(dir.path, ["--sandbox=none"]);
     // hit clears the environment of every build, sandboxed or not; pid 1 is the host's init.
     const stoppedAnyway = ["env_secret", "proc1_environ"];
+    if (Deno.uid() !== 0) stoppedAnyway.push(...ROOT_ONLY);
     for (const [name, description] of Object.entries(ATTEMPTS)) {
       if (stoppedAnyway.includes(name)) continue;
       assert.equal(run.results.get(name), "ok", `the probe failed at ${description} (${name})`);
@@ -297,6 +374,7 @@ Deno.test({
     assert.ok(run.report.dnsQueriesDuring > 0);
     assert.ok(run.unixConnections > 0);
     assert.ok(!run.hostProcessAlive);
+    assert.ok(run.daemonLeft, "the probe's daemon did not outlive the unsandboxed build");
     assert.match(run.artifactJson, /"sandbox" : "none"/);
   },
 });
@@ -402,23 +480,144 @@ Deno.test("hit build --sandbox=none warns on stderr and records the sandbox in a
   }
 });
 
+const EXAMPLE_STACK = new URL("../../examples/stack.yaml", import.meta.url).pathname;
+
 Deno.test({
-  name: "hit build without bubblewrap stops and says how to install it",
+  name: "hit build without bubblewrap builds the README's example stack under Landlock",
+  ignore: mountNamespaceUnavailable() !== undefined,
+  async fn() {
+    await using dir = await makeTempDir();
+    const result = await runCliWithoutBwrap(["build", EXAMPLE_STACK], { cwd: dir.path });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, "Profile build successful, link at: stack\n");
+    const greet = await new Deno.Command(join(dir.path, "stack", "bin", "greet-all"), {
+      args: ["you"],
+    }).output();
+    assert.equal(new TextDecoder().decode(greet.stdout).split("\n")[0], "Hello, you!");
+    const store = join(dir.path, ".home", ".hit", "bld");
+    const json = JSON.parse(
+      await Deno.readTextFile(join(onlyArtifact(store, "greet"), "artifact.json")),
+    );
+    assert.equal(json.sandbox, "landlock");
+    assert.ok(json.sandbox_details.landlock_abi >= 1);
+    const status = await runCli(["status", EXAMPLE_STACK, "--json"], { cwd: dir.path });
+    const rows = JSON.parse(status.stdout) as { sandbox?: string; sandbox_details?: unknown }[];
+    assert.equal(rows.length, 3);
+    for (const row of rows) {
+      assert.equal(row.sandbox, "landlock");
+      assert.deepEqual(row.sandbox_details, json.sandbox_details);
+    }
+  },
+});
+
+Deno.test({
+  name: "hit build with neither bubblewrap nor Landlock refuses, naming both, and builds with " +
+    "--sandbox=none",
   ignore: mountNamespaceUnavailable() !== undefined,
   async fn() {
     await using dir = await makeTempDir();
     const profile = await writeProfile(dir.path, {
       plain: bashPackage('mkdir -p "$ARTIFACT"'),
     });
-    const result = await runCliWithoutBwrap(["build", profile], { cwd: dir.path });
+    const env = { HIT_TEST_NO_LANDLOCK: "1" };
+    const result = await runCliWithoutBwrap(["build", profile], { cwd: dir.path, env });
     assert.deepEqual(result, {
       code: 1,
       stdout: "",
-      stderr: "error: sandbox builds: bubblewrap (bwrap) is not installed\n" +
-        "hint: install it (Debian/Ubuntu: apt-get install bubblewrap; RHEL/Fedora: dnf install " +
-        "bubblewrap), or build unsandboxed with --sandbox=none\n",
+      stderr: "error: sandbox builds: no sandbox works here: bwrap: bubblewrap (bwrap) is not " +
+        "installed; Landlock: switched off by HIT_TEST_NO_LANDLOCK=1 (a switch for hit's tests " +
+        "only)\nhint: install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap; " +
+        "RHEL/Fedora: dnf install bubblewrap), or build unsandboxed with --sandbox=none\n",
     });
     const store = join(dir.path, ".home", ".hit", "bld");
     assert.deepEqual([...Deno.readDirSync(store)].filter((e) => !e.name.startsWith(".")), []);
+    const none = await runCliWithoutBwrap(["build", profile, "--sandbox=none"], {
+      cwd: dir.path,
+      env,
+    });
+    assert.equal(none.code, 0, none.stderr);
+    assert.match(none.stderr, /^warning: building WITHOUT a sandbox/);
   },
+});
+
+// A spec's `files:` must not pack a host file into the source cache: neither by a path that
+// leaves the package folder nor by a symlink in it.
+Deno.test("hit status, fetch and build refuse `files:` that leave the package folder", async () => {
+  await using dir = await makeTempDir();
+  const secret = join(dir.path, "secret.txt");
+  await Deno.writeTextFile(secret, `${HOME_SECRET}\n`);
+  const script = "build_stages:\n- name: run\n  handler: bash\n  files: [FILES]\n" +
+    '  bash: mkdir -p "$ARTIFACT"\n';
+  for (const name of ["up", "link"]) {
+    await Deno.mkdir(join(dir.path, "pkgs", name), { recursive: true });
+  }
+  await Deno.writeTextFile(
+    join(dir.path, "pkgs", "up", "up.yaml"),
+    script.replace("FILES", "../../secret.txt"),
+  );
+  await Deno.symlink(secret, join(dir.path, "pkgs", "link", "data.txt"));
+  await Deno.writeTextFile(
+    join(dir.path, "pkgs", "link", "link.yaml"),
+    script.replace("FILES", "data.txt"),
+  );
+  for (
+    const [name, message] of [
+      ["up", /"files" entry "\.\.\/\.\.\/secret\.txt" leaves the package folder/],
+      ["link", /file "data\.txt" is a symlink to .*secret\.txt, outside the package folder/],
+    ] as const
+  ) {
+    const profile = join(dir.path, `${name}.yaml`);
+    await Deno.writeTextFile(
+      profile,
+      `parameters:\n  BASH: /bin/bash\n  PATH: /usr/bin:/bin\npackage_dirs: [pkgs]\npackages:\n  ${name}:\n`,
+    );
+    for (const command of [["status", profile], ["fetch", profile], ["build", profile]]) {
+      const result = await runCli(command, { cwd: dir.path });
+      assert.equal(result.code, 1, `${command[0]} ${name}: ${result.stderr}`);
+      assert.match(result.stderr, message, `${command[0]} ${name}`);
+      assert.doesNotMatch(result.stderr, /internal error|\.ts:\d+:\d+/, "a stack trace");
+    }
+  }
+  // Nothing under HOME (the configuration, store and source cache) holds the secret.
+  const home = join(dir.path, ".home");
+  const leaks = (await exists(home)) ? await filesHolding(home, HOME_SECRET) : [];
+  assert.deepEqual(leaks, []);
+});
+
+async function exists(path: string): Promise<boolean> {
+  return await Deno.lstat(path).then(() => true, () => false);
+}
+
+async function filesHolding(root: string, text: string): Promise<string[]> {
+  const found: string[] = [];
+  for await (const entry of Deno.readDir(root)) {
+    const path = join(root, entry.name);
+    if (entry.isDirectory) found.push(...await filesHolding(path, text));
+    else if (entry.isFile && (await Deno.readTextFile(path)).includes(text)) found.push(path);
+  }
+  return found;
+}
+
+// A build that leaves a setuid program: the bit is taken off before the artifact is committed.
+Deno.test("hit build takes setuid and setgid bits off a build's files, with a warning", async () => {
+  await using dir = await makeTempDir();
+  const profile = await writeProfile(dir.path, {
+    suid: bashPackage(
+      'mkdir -p "$ARTIFACT/bin"\ncp /bin/true "$ARTIFACT/bin/suid"\nchmod 6755 "$ARTIFACT/bin/suid"',
+    ),
+  });
+  // Built in a staging folder (bwrap) and in place (Landlock, as without a sandbox).
+  for (const sandbox of ["--sandbox=bwrap", "--sandbox=landlock"]) {
+    await Deno.remove(join(dir.path, ".home"), { recursive: true }).catch(() => {});
+    const result = await runCli(["build", profile, sandbox], { cwd: dir.path });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(
+      result.stderr,
+      /warning: build "suid\/[a-z2-7]{32}": "bin\/suid": took off its setuid and setgid bit/,
+      sandbox,
+    );
+    const store = join(dir.path, ".home", ".hit", "bld");
+    const mode = (await Deno.stat(join(onlyArtifact(store, "suid"), "bin", "suid"))).mode!;
+    assert.equal(mode & 0o7777, 0o755, `${sandbox}: mode ${mode.toString(8)}`);
+  }
 });

@@ -3,7 +3,18 @@ import { join } from "node:path";
 import { makeTempDir, runCli } from "./_run_cli.ts";
 import { mountNamespaceUnavailable, runCliWithoutBwrap } from "./_hide_bwrap.ts";
 
-const CHECKS = ["config", "bash", "bwrap", "git", "bzip2", "xz", "store", "disk"];
+const CHECKS = [
+  "config",
+  "bash",
+  "bwrap",
+  "landlock",
+  "sandbox",
+  "git",
+  "bzip2",
+  "xz",
+  "store",
+  "disk",
+];
 
 /** The status word of each check line of `hit self-check` output. */
 function statuses(stdout: string): Record<string, string> {
@@ -22,10 +33,17 @@ Deno.test("hit self-check creates a missing configuration and passes on this mac
   assert.equal(result.stderr, "");
   const found = statuses(result.stdout);
   assert.deepEqual(Object.keys(found), CHECKS);
-  for (const name of ["config", "bash", "bwrap", "store"]) assert.equal(found[name], "ok", name);
+  for (const name of ["config", "bash", "bwrap", "landlock", "sandbox", "store"]) {
+    assert.equal(found[name], "ok", name);
+  }
   const config = join(dir.path, ".home", ".hit", "config.yaml");
   assert.match(result.stdout, new RegExp(`^ok +config +${config}$`, "m"));
   assert.match(result.stdout, /^ok +bwrap +\S+bwrap \(starts a sandbox\)$/m);
+  assert.match(result.stdout, /^ok +landlock +Landlock ABI \d+ \(builds can run under it\)/m);
+  assert.match(
+    result.stdout,
+    /^ok +sandbox +builds run under bwrap \(--sandbox=auto\);.*sandbox_paths:/m,
+  );
   assert.match(result.stdout, /\nall required checks passed\n$/);
   assert.ok((await Deno.stat(config)).isFile);
 });
@@ -39,7 +57,7 @@ Deno.test("hit self-check names a bad configuration file and line, and exits 1",
   assert.equal(result.code, 1);
   assert.match(result.stdout, new RegExp(`^failed +config +${config}:2:1: `, "m"));
   // Without a configuration there is no store to check.
-  assert.deepEqual(Object.keys(statuses(result.stdout)), CHECKS.slice(0, 6));
+  assert.deepEqual(Object.keys(statuses(result.stdout)), CHECKS.slice(0, 8));
   assert.match(result.stdout, /\n1 required check failed: config\n$/);
 });
 
@@ -52,7 +70,8 @@ Deno.test("hit self-check rejects arguments", async () => {
 });
 
 Deno.test({
-  name: "hit self-check reports bubblewrap missing with how to install it, and a read-only store",
+  name: "hit self-check without bubblewrap says how to install it, that builds use Landlock, " +
+    "and finds a read-only store",
   ignore: mountNamespaceUnavailable() !== undefined,
   async fn() {
     await using dir = await makeTempDir();
@@ -64,9 +83,33 @@ Deno.test({
     assert.equal(result.stderr, "");
     assert.match(
       result.stdout,
-      /^missing +bwrap +bubblewrap is not installed: builds run in its sandbox; install it: apt-get install bubblewrap \(Debian\/Ubuntu\), dnf install bubblewrap \(RHEL\/Fedora\); or build unsandboxed with --sandbox=none$/m,
+      /^missing +bwrap +bubblewrap is not installed: builds run in its sandbox when it is; install it: apt-get install bubblewrap \(Debian\/Ubuntu\), dnf install bubblewrap \(RHEL\/Fedora\); or build under Landlock, or unsandboxed with --sandbox=none$/m,
     );
+    assert.match(result.stdout, /^ok +sandbox +builds run under landlock \(--sandbox=auto\)/m);
     assert.match(result.stdout, new RegExp(`^failed +store +cannot write in ${store}: `, "m"));
-    assert.match(result.stdout, /\n2 required checks failed: bwrap, store\n$/);
+    assert.match(result.stdout, /\n1 required check failed: store\n$/);
+  },
+});
+
+Deno.test({
+  name:
+    "hit self-check without bubblewrap and without Landlock fails the sandbox check and says why",
+  ignore: mountNamespaceUnavailable() !== undefined,
+  async fn() {
+    await using dir = await makeTempDir();
+    const result = await runCliWithoutBwrap(["self-check"], {
+      cwd: dir.path,
+      env: { HIT_TEST_NO_LANDLOCK: "1" },
+    });
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(
+      result.stdout,
+      /^missing +landlock +switched off by HIT_TEST_NO_LANDLOCK=1 \(a switch for hit's tests only\)$/m,
+    );
+    assert.match(
+      result.stdout,
+      /^failed +sandbox +no sandbox works here: builds stop unless run with --sandbox=none; install it: apt-get install bubblewrap/m,
+    );
+    assert.match(result.stdout, /\n1 required check failed: sandbox\n$/);
   },
 });

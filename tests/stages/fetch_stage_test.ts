@@ -3,7 +3,7 @@ import { dirname, join } from "node:path";
 import { DownloadFailure, type DownloadProgress } from "../../src/core/download.ts";
 import { openSourceCache } from "../../src/core/source_cache.ts";
 import { HitError } from "../../src/errors.ts";
-import { fetchInWorker, runFetchWorker } from "../../src/stages/fetch_stage.ts";
+import { fetchInWorker, FetchWorkers, runFetchWorker } from "../../src/stages/fetch_stage.ts";
 import { fetchPermissions } from "../../src/stages/permissions.ts";
 import { StageCapabilityError } from "../../src/stages/stage_worker.ts";
 import {
@@ -13,6 +13,7 @@ import {
   makeTempDir,
   serve,
   serveSources,
+  SOURCE_KEYS,
   SOURCES_DIR,
 } from "../core/_source_fixtures.ts";
 
@@ -59,35 +60,71 @@ Deno.test("fetchInWorker() downloads into the temp folder, hashing and reporting
   });
 });
 
-Deno.test("fetchInWorker() stops a redirect to another port with the stage's capability error", async () => {
+Deno.test("fetchInWorker() follows a redirect to another port, then another address", async () => {
   await using dir = await makeTempDir();
-  await using other = serveSources();
-  await using server = serve(() => Response.redirect(`${other.url}/${LIBYAML}`, 302));
+  await using last = serveSources({ hostname: "127.0.0.2" });
+  await using middle = serve(() => Response.redirect(`${last.url}/${LIBYAML}`, 307));
+  await using first = serve(() => Response.redirect(`${middle.url}/moved`, 302));
   const folders = await cacheFolders(dir.path);
-  const error = await capabilityError(
-    fetchInWorker(`${server.url}/${LIBYAML}`, { ...folders, retryDelays: FAST }),
+  const url = `${first.url}/${LIBYAML}`;
+  const events: DownloadProgress[] = [];
+  const result = await fetchInWorker(url, {
+    ...folders,
+    retryDelays: FAST,
+    onProgress: (event) => events.push(event),
+  });
+  assert.equal(result.digest, LIBYAML_HASH);
+  assert.equal(result.finalUrl, `${last.url}/${LIBYAML}`);
+  assert.equal(events.at(-1)?.url, url, "progress names the URL the user wrote");
+  assert.deepEqual([first.requests.length, middle.requests.length, last.requests.length], [
+    1,
+    1,
+    1,
+  ]);
+  assert.deepEqual(
+    await Deno.readFile(result.temp),
+    await Deno.readFile(join(SOURCES_DIR, LIBYAML)),
   );
-  const otherHost = `127.0.0.1:${new URL(other.url).port}`;
-  assert.deepEqual([error.permission, error.target], ["net", otherHost]);
-  assert.equal(error.message, `run the fetch stage: denied net access to "${otherHost}"`);
-  assert.ok(!(error instanceof HitError), "a permission error is a bug, not a user error");
-  assert.equal(server.requests.length, 1, "not retried");
-  assert.equal(other.requests.length, 0);
-  assert.deepEqual(await listDir(folders.tempDir), []);
 });
 
-Deno.test("fetchInWorker() stops a redirect to another host name for the same address", async () => {
+Deno.test("runFetchWorker() granted one host:port is refused any other, exactly", async () => {
   await using dir = await makeTempDir();
-  // Deno refuses before resolving the name, so nothing connects to it.
+  await using server = serveSources();
+  await using other = serveSources({ hostname: "127.0.0.2" });
+  const folders = await cacheFolders(dir.path);
+  const temp = join(folders.tempDir, "downloading-test");
+  const permissions = fetchPermissions({
+    urls: [`${server.url}/${LIBYAML}`],
+    cacheDir: folders.cacheDir,
+    cacheTempDir: folders.tempDir,
+  });
+  assert.deepEqual(permissions.net, [`127.0.0.1:${new URL(server.url).port}`]);
+  const error = await capabilityError(
+    runFetchWorker({ url: `${other.url}/${LIBYAML}`, temp, progress: false }, { permissions }),
+  );
+  assert.deepEqual([error.permission, error.target], [
+    "net",
+    `127.0.0.2:${new URL(other.url).port}`,
+  ]);
+  assert.equal(other.requests.length, 0);
+});
+
+Deno.test("fetchInWorker() refuses a redirect loop and https to http, naming them", async () => {
+  await using dir = await makeTempDir();
   await using server = serve((request) =>
-    Response.redirect(new URL(request.url).href.replace("127.0.0.1", "localhost"), 302)
+    new Response(null, {
+      status: 301,
+      headers: { location: new URL(request.url).pathname === "/a" ? `${server.url}/b` : "/a" },
+    })
   );
   const folders = await cacheFolders(dir.path);
-  const error = await capabilityError(fetchInWorker(`${server.url}/${LIBYAML}`, folders));
-  assert.deepEqual(
-    [error.permission, error.target],
-    ["net", `localhost:${new URL(server.url).port}`],
-  );
+  const loop = await fetchInWorker(`${server.url}/a`, { ...folders, retryDelays: FAST }).catch((
+    e,
+  ) => e);
+  assert.ok(loop instanceof DownloadFailure, String(loop));
+  assert.match(loop.message, /^redirect loop: /);
+  assert.equal(server.requests.length, 2, "a loop is not retried");
+  assert.deepEqual(await listDir(folders.tempDir), []);
 });
 
 Deno.test("runFetchWorker() cannot write outside the temp folder it is granted", async () => {
@@ -100,16 +137,16 @@ Deno.test("runFetchWorker() cannot write outside the temp folder it is granted",
     cacheDir: folders.cacheDir,
     cacheTempDir: folders.tempDir,
   });
-  // The request asks for a folder inside the cache but outside the write grant.
+  // The request asks for a file inside the cache but outside the write grant.
   const packs = join(dir.path, "packs");
   await Deno.mkdir(packs);
   const error = await capabilityError(
     runFetchWorker(
-      { url, tempDir: packs, cacheDir: folders.cacheDir, progress: false },
+      { url, temp: join(packs, "downloading-x"), progress: false },
       { permissions },
     ),
   );
-  assert.deepEqual([error.permission, error.target], ["write", packs]);
+  assert.deepEqual([error.permission, error.target], ["write", join(packs, "downloading-x")]);
   assert.deepEqual(await listDir(packs), []);
   assert.equal(server.requests.length, 0);
 });
@@ -148,7 +185,7 @@ Deno.test("fetchInWorker() passes download failures and bad URLs on as the cache
   assert.deepEqual([failure.message, failure.retry], ["HTTP 404 Not Found", false]);
   const scheme = await fetchInWorker("ftp://127.0.0.1/x.tar.gz", folders).catch((e) => e);
   assert.ok(scheme instanceof HitError);
-  assert.match(scheme.message, /unsupported URL scheme "ftp"/);
+  assert.match(scheme.message, /ftp:\/\/ URLs are not fetched/);
   assert.deepEqual(await listDir(folders.tempDir), []);
 });
 
@@ -166,15 +203,50 @@ Deno.test("SourceCache with fetchInWorker stores a pack fetched in the worker", 
   assert.deepEqual(await listDir(cache.tempDir), []);
 });
 
-Deno.test("SourceCache with fetchInWorker fails on a redirect elsewhere as a bug", async () => {
+Deno.test("SourceCache with fetchInWorker follows a redirect to another host", async () => {
   await using dir = await makeTempDir();
-  await using other = serveSources();
+  await using other = serveSources({ hostname: "127.0.0.2" });
   await using server = serve(() => Response.redirect(`${other.url}/${LIBYAML}`, 302));
   const cache = openSourceCache({ sourceCache: dir.path, mirrors: [] }, {
     downloader: fetchInWorker,
     retryDelays: FAST,
   });
-  const error = await cache.fetchArchive(LIBYAML_KEY, `${server.url}/${LIBYAML}`).catch((e) => e);
-  assert.ok(error instanceof StageCapabilityError);
-  assert.equal(await cache.has(LIBYAML_KEY), false);
+  await cache.fetchArchive(LIBYAML_KEY, `${server.url}/${LIBYAML}`);
+  assert.equal(await cache.has(LIBYAML_KEY), true);
+  assert.deepEqual(await listDir(cache.tempDir), []);
+});
+
+Deno.test("FetchWorkers keeps one worker per host:port and still refuses any other host", async () => {
+  await using dir = await makeTempDir();
+  await using server = serveSources();
+  await using other = serveSources({ hostname: "127.0.0.2" });
+  const folders = await cacheFolders(dir.path);
+  using workers = new FetchWorkers();
+  const names = Object.keys(SOURCE_KEYS).slice(0, 3);
+  const results = await Promise.all(
+    names.map((name) => workers.download(`${server.url}/${name}`, folders)),
+  );
+  assert.deepEqual(
+    results.map((result) => `tar.${result.finalUrl.split(".tar.")[1]}:${result.digest}`),
+    names.map((name) => SOURCE_KEYS[name]),
+  );
+  assert.equal(workers.size, 1, "one worker served the three downloads");
+  await workers.download(`${other.url}/${LIBYAML}`, folders);
+  assert.equal(workers.size, 2);
+  // The pooled worker of the first server, asked to go to the other one.
+  const permissions = fetchPermissions({
+    urls: [server.url],
+    cacheDir: folders.cacheDir,
+    cacheTempDir: folders.tempDir,
+  });
+  const error = await capabilityError(
+    workers.run({ url: `${other.url}/${LIBYAML}`, temp: results[0].temp, progress: false }, {
+      permissions,
+    }),
+  );
+  assert.deepEqual([error.permission, error.target], [
+    "net",
+    `127.0.0.2:${new URL(other.url).port}`,
+  ]);
+  assert.equal(workers.size, 2, "a refused request does not end the worker");
 });

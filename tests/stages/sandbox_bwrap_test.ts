@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { bwrapArgs, findBwrap, probeBwrap } from "../../src/stages/sandbox.ts";
+import { bwrapArgs, findBwrap, prepareBwrap, probeBwrap } from "../../src/stages/sandbox_bwrap.ts";
 
 const MOUNTS = {
   writable: [
@@ -86,5 +86,34 @@ Deno.test({
     assert.equal(await probeBwrap(bwrap!), undefined);
     assert.equal(await probeBwrap("/bin/false"), "exit code 1");
     assert.match((await probeBwrap("/nonexistent/bwrap"))!, /No such file|not found/i);
+  },
+});
+
+Deno.test("bwrapArgs() binds the host-tunable parts of /proc read-only over the new /proc", () => {
+  const args = bwrapArgs(MOUNTS, "/", ["true"], { seccompFd: 3 });
+  const ops = mountOps(args);
+  const proc = ops.findIndex((op) => op[0] === "--proc" && op[1] === "/proc");
+  assert.ok(proc >= 0);
+  for (const path of ["/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus"]) {
+    const at = ops.findIndex((op) => op[0] === "--ro-bind-try" && op[1] === path && op[2] === path);
+    assert.ok(at > proc, `${path} is not bound read-only after --proc`);
+  }
+  assert.equal(args[args.indexOf("--seccomp") + 1], "3");
+});
+
+Deno.test({
+  name: "probeBwrap() starts the sandbox with the seccomp filter and its limits",
+  ignore: bwrap === undefined,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "hit-bwrap-" });
+    try {
+      const tools = await prepareBwrap(bwrap!, dir);
+      assert.equal(await probeBwrap(bwrap!, tools.seccompFile), undefined);
+      // Written once, by its hash, read-only.
+      assert.equal((await Deno.stat(tools.seccompFile)).mode! & 0o777, 0o444);
+      assert.equal((await prepareBwrap(bwrap!, dir)).seccompFile, tools.seccompFile);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
   },
 });

@@ -1,0 +1,40 @@
+/**
+ * The sandbox of a `hit build` or `hit develop` run: `--sandbox`, else the configuration's
+ * `sandbox:`, else `auto`; the limits of `sandbox_limits:` over the defaults; the host folders
+ * of `sandbox_paths:` and of the profile's `HOST_*` parameters. Warns loudly without one.
+ */
+import type { Config, SandboxName } from "../core/config.ts";
+import { DEFAULT_LIMITS, type SandboxSetup } from "../stages/sandbox.ts";
+import { chooseSandbox } from "../stages/sandbox_select.ts";
+import { hostToolPaths } from "../stages/host_paths.ts";
+import type { CommandContext } from "./command.ts";
+
+/** Chooses the run's sandbox (probing once) and prints the warning of `none` unless `quiet`. */
+export async function buildSandbox(
+  asked: SandboxName | undefined,
+  options: {
+    config: Config;
+    parameters: Record<string, unknown>;
+    context: CommandContext;
+    quiet: boolean;
+  },
+): Promise<SandboxSetup> {
+  const { config, context } = options;
+  const setup = await chooseSandbox(asked ?? config.sandbox ?? "auto", {
+    buildTemp: config.buildTemp,
+    limits: { ...DEFAULT_LIMITS, ...config.sandboxLimits },
+    hostPaths: [
+      ...config.sandboxPaths ?? [],
+      ...hostToolPaths(options.parameters, context.env.HOME),
+    ],
+    stage: context.landlockStage?.(),
+    env: context.env,
+  });
+  if (setup.kind === "none" && !options.quiet) {
+    await context.stderr.write(
+      "warning: building WITHOUT a sandbox: builds can reach the network and write anywhere " +
+        "you can\n",
+    );
+  }
+  return setup;
+}
