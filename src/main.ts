@@ -10,6 +10,7 @@ import { createCompletionsCommand } from "./cli/completions.ts";
 import { fileWriter, OutputClosedError } from "./cli/output.ts";
 import { versionCommand } from "./cli/version.ts";
 import { landlockStageCommand, selfCommand } from "./self_command.ts";
+import { JOB_UMASK } from "./core/run_job.ts";
 
 /** Exit code for a bug in `hit` (an error that is not a `HitError`): EX_SOFTWARE. */
 export const INTERNAL_ERROR_EXIT = 70;
@@ -34,6 +35,7 @@ const COMMANDS: readonly CommandEntry[] = [
   { names: ["log"], load: async () => (await import("./cli/log.ts")).logCommand },
   { names: ["why"], load: async () => (await import("./cli/why.ts")).whyCommand },
   { names: ["graph"], load: async () => (await import("./cli/graph.ts")).graphCommand },
+  { names: ["sbom"], load: async () => (await import("./cli/sbom.ts")).sbomCommand },
   { names: ["init-home"], load: async () => (await import("./cli/init_home.ts")).initHomeCommand },
   {
     names: ["self-check"],
@@ -173,5 +175,7 @@ function realContext(): CommandContext {
 }
 
 if (import.meta.main) {
+  // Build jobs inherit it: the same modes in every artifact whatever the user's umask.
+  Deno.umask(JOB_UMASK);
   Deno.exit(await main(Deno.args, realContext()));
 }

@@ -6,7 +6,8 @@
 import { join, resolve } from "node:path";
 import { HitError } from "../errors.ts";
 import { artifactDir, formatStoreJson, removeTree } from "../core/build_store.ts";
-import { initialJobEnv } from "../core/run_job.ts";
+import { initialJobEnv, SOURCE_DATE_EPOCH } from "../core/run_job.ts";
+import { fixMtimes } from "../core/source_mtimes.ts";
 import { resolveProfile } from "../spec/resolve.ts";
 import { configDocument } from "../stages/build_artifact.ts";
 import { openSourceStore } from "../stages/source_store.ts";
@@ -112,6 +113,8 @@ example:
       await sources.ensure(source.key, source.url, pkg.name);
       await sources.unpack(source.key, join(target, source.target));
     }
+    // As a build's folder: the same mtimes on every unpacked file.
+    await fixMtimes(target, SOURCE_DATE_EPOCH);
     const env = initialJobEnv({
       buildDir: target,
       artifactDir: join(target, "_artifact"),

@@ -10,7 +10,7 @@ import { holdBuildLock } from "../core/gc.ts";
 import { openPullRemotes, pullFromRemotes } from "../stages/pull_remotes.ts";
 import { pushClosure, pushTarget } from "./push.ts";
 import { resolveProfile } from "../spec/resolve.ts";
-import { BuildFailure } from "../stages/build_artifact.ts";
+import { type BuildContext, BuildFailure } from "../stages/build_artifact.ts";
 import { buildProfile, PackagesFailed } from "../stages/build_profile.ts";
 import { SANDBOX_NAMES, type SandboxName } from "../core/config.ts";
 import { buildSandbox } from "./build_sandbox.ts";
@@ -26,6 +26,7 @@ import { type OptionSpec, parseOptions, splitOverrides, usageError } from "./arg
 import { chooseProgressMode, ProgressWriter } from "./build_progress.ts";
 import { type Command, commandConfig, type CommandContext } from "./command.ts";
 import { isOffline, SOURCE_OPTIONS, withMirrors } from "./source_options.ts";
+import { CHECK_OPTIONS, renderCheckResults, runCheck } from "./build_check.ts";
 
 /** The parsed command line of `hit build`. */
 export interface BuildArgs {
@@ -47,6 +48,9 @@ export interface BuildArgs {
   mirrors: string[];
   verbose: boolean;
   quiet: boolean;
+  /** Build stored artifacts again and compare (`--check`), keeping the second builds (`--keep`). */
+  check: boolean;
+  keep: boolean;
   /** Push what was built (and its closure) to the push remote afterwards. */
   push: boolean;
   /** Ask no remote: build everything here. */
@@ -90,12 +94,15 @@ export const OPTIONS: readonly OptionSpec[] = [
   { name: "quiet", short: "q", description: "print only errors and the result" },
 ];
 
+// `hit build` alone: checking reproducibility.
+const BUILD_OPTIONS: readonly OptionSpec[] = [...OPTIONS, ...CHECK_OPTIONS];
+
 /**
  * Parses the arguments after `hit build`.
  * @throws {HitError} (exit 2) on bad usage.
  */
 export function parseBuildArgs(args: string[], cpus: number): BuildArgs {
-  const { values, positionals, repeated } = parseOptions("build", OPTIONS, args);
+  const { values, positionals, repeated } = parseOptions("build", BUILD_OPTIONS, args);
   const { overrides, others } = splitOverrides("build", positionals);
   if (others.length > 1) throw usageError("build", `unexpected argument "${others[1]}"`);
   const option = values.profile as string | undefined;
@@ -151,6 +158,9 @@ export function buildArgsFrom(
   if (values["keep-build"] && values["no-keep-build"]) {
     throw usageError(command, `"--keep-build" and "--no-keep-build" conflict`);
   }
+  if (values.keep && !values.check) {
+    throw usageError(command, `"--keep" keeps the second builds of "--check"; give both`);
+  }
   return {
     profile,
     overrides,
@@ -165,6 +175,8 @@ export function buildArgsFrom(
     mirrors: repeated?.mirror ?? [],
     verbose: values.verbose === true,
     quiet: values.quiet === true,
+    check: values.check === true,
+    keep: values.keep === true,
     push: values.push === true,
     noRemote: values["no-remote"] === true,
   };
@@ -175,6 +187,7 @@ export const buildCommand: Command = {
   name: "build",
   summary: "build the packages of a profile and link the profile",
   usage: `hit build [PROFILE] [-j N] [-k] [-o NAME] [--sandbox KIND] [NAME=VALUE ...]
+       hit build --check [PROFILE] [--package NAME] [--keep]
 
 Builds every package of the profile that is not in the store yet (from source, in the OS
 sandbox), then the profile artifact, and points the link NAME (default: the profile's file
@@ -183,14 +196,20 @@ build at once; together they never use more than N CPUs (each gets its share as
 HASHDIST_CPU_COUNT). After a failure no new build starts (with -k, every package that does not
 depend on it still builds); Ctrl-C stops every build and leaves only complete artifacts.
 
+With --check, builds each package that is in the store again, in a fresh staging folder under
+the same sandbox, and compares it with the stored artifact (hit's own files and the log
+excepted): prints "reproducible" or the paths that differ with a hint each, and exits 1 when
+any differs. The store is not changed; --keep keeps the second builds and prints where.
+
 Before building a package, the remotes ("hit remote") are asked for its artifact; what they
 hold is pulled instead (--no-remote builds everything here). --push uploads the result.
 
 examples:
   hit build examples/stack.yaml
   hit build stack.yaml -j 4 -k -o mystack
-  hit build stack.yaml --push`,
-  options: OPTIONS,
+  hit build stack.yaml --push
+  hit build --check examples/stack.yaml --package libgreet --keep`,
+  options: BUILD_OPTIONS,
   async run(args: string[], context: CommandContext): Promise<number> {
     return await runBuild(parseBuildArgs(args, navigator.hardwareConcurrency || 1), context);
   },
@@ -260,30 +279,34 @@ export async function runBuild(
     // How many artifacts came from each remote, for the summary.
     const pulledFrom = new Map<string, number>();
     using _interrupts = listenForInterrupts(controller);
+    const build: BuildContext = {
+      config,
+      sandbox,
+      setup,
+      onWarning: (message) => void context.stderr.write(`warning: ${message}\n`),
+      self: context.self(),
+      unpackSource: (key, target) => sources.unpack(key, target),
+      cpuCount: parsed.jobs,
+      keepBuild: parsed.keepBuild,
+      signal: controller.signal,
+    };
+    if (parsed.check) {
+      let results;
+      {
+        await using progress = openProgress(parsed, context);
+        results = await runCheck(resolved, parsed, build, {
+          sources,
+          onEvent: (event) => progress.event(event),
+        });
+      }
+      // After the progress block is gone: the report is the command's output.
+      await context.stdout.write(renderCheckResults(results));
+      return results.some((result) => result.differences.length > 0) ? 1 : 0;
+    }
     let result;
     try {
-      await using progress = new ProgressWriter(context.stderr, {
-        mode: chooseProgressMode({
-          isTerminal: context.stderr.isTerminal,
-          noColor: context.noColor,
-          quiet: parsed.quiet,
-        }),
-        verbose: parsed.verbose,
-        now: () => performance.now(),
-        clock: () => new Date(),
-        size: terminalSize,
-      });
-      result = await buildProfile(resolved, sources, {
-        config,
-        sandbox,
-        setup,
-        onWarning: (message) => void context.stderr.write(`warning: ${message}\n`),
-        self: context.self(),
-        unpackSource: (key, target) => sources.unpack(key, target),
-        cpuCount: parsed.jobs,
-        keepBuild: parsed.keepBuild,
-        signal: controller.signal,
-      }, {
+      await using progress = openProgress(parsed, context);
+      result = await buildProfile(resolved, sources, build, {
         link: parsed.packages.length > 0 || develop
           ? undefined
           : resolve(context.cwd, parsed.output),
@@ -357,6 +380,21 @@ export function renderLogTails(error: PackagesFailed): string {
         error.logTail.join("\n") + "\n---\n"
       : ""
   ).join("");
+}
+
+/** The progress display of a build on stderr: live, plain lines or nothing. */
+function openProgress(parsed: BuildArgs, context: CommandContext): ProgressWriter {
+  return new ProgressWriter(context.stderr, {
+    mode: chooseProgressMode({
+      isTerminal: context.stderr.isTerminal,
+      noColor: context.noColor,
+      quiet: parsed.quiet,
+    }),
+    verbose: parsed.verbose,
+    now: () => performance.now(),
+    clock: () => new Date(),
+    size: terminalSize,
+  });
 }
 
 /** The terminal's size for the live progress block; 80×24 when it cannot be read. */

@@ -1,6 +1,6 @@
 /**
  * `hit show`: one package's build script, build spec, import commands, link rules,
- * post-processing commands or dependency tree, or the profile artifact's build spec. Parsing and rendering are
+ * post-processing commands, dependency tree or provenance, or the profile artifact's build spec. Parsing and rendering are
  * pure; `run` resolves the profile and prints.
  */
 import { resolve } from "node:path";
@@ -10,7 +10,10 @@ import type { ResolvedProfile } from "../spec/resolve.ts";
 import { resolveProfile } from "../spec/resolve.ts";
 import { type OptionSpec, parseOptions, quoteList, splitOverrides, usageError } from "./args.ts";
 import { closeNames } from "../spec/close_names.ts";
-import type { Command, CommandContext } from "./command.ts";
+import { type Command, commandConfig, type CommandContext } from "./command.ts";
+import { collectProvenance, type PackageProvenance } from "../core/provenance.ts";
+import { openSourceCache } from "../core/source_cache.ts";
+import { renderProvenance } from "./show_provenance.ts";
 
 /** What `hit show` can print. */
 export const SHOW_SUBJECTS = [
@@ -20,6 +23,7 @@ export const SHOW_SUBJECTS = [
   "links",
   "postprocess",
   "deps",
+  "provenance",
 ] as const;
 
 /** One of `SHOW_SUBJECTS`. */
@@ -113,10 +117,14 @@ export function parseShowArgs(args: string[], options: ShowParseOptions = {}): S
 /**
  * Renders what `args` asks for from a resolved profile. `script` is the build script exactly;
  * `buildspec` is pretty JSON; the lists are one JSON value per line, or one JSON list. JSON
- * keys are sorted.
+ * keys are sorted. `provenance` renders `provenance`, which the caller read from the store.
  * @throws {HitError} (exit 1) when the package is not in the profile, with close names.
  */
-export function renderShow(profile: ResolvedProfile, args: ShowArgs): string {
+export function renderShow(
+  profile: ResolvedProfile,
+  args: ShowArgs,
+  provenance?: PackageProvenance,
+): string {
   if (args.subject === "buildspec" && args.package === "profile") {
     return prettyJson(profile.profileBuildSpec);
   }
@@ -139,6 +147,9 @@ export function renderShow(profile: ResolvedProfile, args: ShowArgs): string {
       // Not key-sorted: "name" first reads better in nested data.
       return args.json ? JSON.stringify(tree, null, 2) + "\n" : renderDependencyTree(tree);
     }
+    case "provenance":
+      if (provenance === undefined) throw new Error("renderShow: provenance not read");
+      return renderProvenance(provenance, args.json);
   }
 }
 
@@ -187,7 +198,8 @@ function isFileIn(cwd: string): (path: string) => boolean {
 /** The `show` command. */
 export const showCommand: Command = {
   name: "show",
-  summary: "print a package's build script, build spec, imports, links, post-processing or deps",
+  summary: "print a package's build script, build spec, imports, links, post-processing, deps " +
+    "or provenance",
   usage: `hit show SUBJECT PACKAGE [-p PROFILE] [--json] [NAME=VALUE ...]
        hit show buildspec profile [-p PROFILE] [NAME=VALUE ...]
        hit show PROFILE SUBJECT PACKAGE [NAME=VALUE ...]   (the original's order)
@@ -200,14 +212,17 @@ SUBJECT is one of:
   postprocess  the build-postprocess commands run after the build
   deps         the build and run dependency tree: "(run)" marks a run-only dependency,
                "(see above)" a package whose dependencies are shown earlier
+  provenance   what the artifact is built from (sources with keys and sha256, dependencies
+               with artifact ids) and how (sandbox, hit version, host, times)
 imports, links and postprocess print one JSON value per line (a JSON list with --json);
-deps prints nested JSON with --json.
+deps and provenance print nested JSON with --json.
 PROFILE defaults to "default.yaml"; NAME=VALUE overrides a profile parameter.
 
 examples:
   hit show script zlib -p stack.yaml
   hit show buildspec profile -p stack.yaml
   hit show deps dolfin -p stack.yaml
+  hit show provenance zlib -p stack.yaml --json
   hit show stack.yaml buildspec zlib debug=true`,
   options: OPTIONS,
   async run(args: string[], context: CommandContext): Promise<number> {
@@ -216,7 +231,17 @@ examples:
       overrides: parsed.overrides,
       cwd: context.cwd,
     });
-    await context.stdout.write(renderShow(profile, parsed));
+    let provenance: PackageProvenance | undefined;
+    if (parsed.subject === "provenance" && profile.packages.has(parsed.package)) {
+      const config = await commandConfig(context);
+      const cache = openSourceCache(config);
+      [provenance] = await collectProvenance(profile, {
+        store: config.buildStore,
+        locate: (key) => cache.locate(key),
+        names: [parsed.package],
+      });
+    }
+    await context.stdout.write(renderShow(profile, parsed, provenance));
     return 0;
   },
 };

@@ -72,9 +72,29 @@ const TYPE_KEYS = [
   "chdir",
 ];
 
+/**
+ * The fixed time every build job is told it is (`SOURCE_DATE_EPOCH`, reproducible-builds.org):
+ * 1980-01-01 00:00:00 UTC, the earliest time a zip archive can hold. Also the mtime of every
+ * unpacked source file.
+ */
+export const SOURCE_DATE_EPOCH = 315532800;
+
+/**
+ * What every job's environment holds besides HashDist's variables, so that the same inputs give
+ * the same bytes: a fixed build time, UTC, the C locale. A job's `set` commands override them.
+ */
+export const REPRODUCIBLE_JOB_ENV: Readonly<Record<string, string>> = {
+  SOURCE_DATE_EPOCH: String(SOURCE_DATE_EPOCH),
+  TZ: "UTC",
+  LC_ALL: "C",
+};
+
+/** The file mode creation mask jobs run with (set on `hit` itself, which they inherit). */
+export const JOB_UMASK = 0o022;
+
 /** The starting environment of a job (§5.4), before `ARTIFACT` is set. */
 export function initialJobEnv(options: Omit<JobOptions, "run" | "jobDir">): Record<string, string> {
-  const env: Record<string, string> = {};
+  const env: Record<string, string> = { ...REPRODUCIBLE_JOB_ENV };
   for (const { id, ref, dir } of options.imports) {
     if (id.startsWith("virtual:")) {
       throw new HitError(`run job: virtual import "${id}" is not supported`);

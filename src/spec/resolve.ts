@@ -40,6 +40,9 @@ export interface PackageResult {
   postprocess: ValueMap[];
   buildDeps: string[];
   runDeps: string[];
+  /** The spec's own `version:` and `license:` (an SPDX expression), for SBOMs; not hashed. */
+  version?: string;
+  license?: string;
   /** Sources besides the bundle, with their URLs, for fetching. */
   sources: { key: string; url?: string; target: string }[];
   warnings: string[];
@@ -239,9 +242,16 @@ function computeResult(pkg: Package, resolver: Resolver): PackageResult {
     postprocess,
     buildDeps: pkg.buildDeps,
     runDeps: pkg.runDeps,
+    version: stringKey(pkg.spec.doc, "version"),
+    license: stringKey(pkg.spec.doc, "license"),
     sources: pkg.sources,
     warnings: pkg.warnings,
   };
+}
+
+function stringKey(doc: ValueMap, key: string): string | undefined {
+  const value = doc[key];
+  return typeof value === "string" || typeof value === "number" ? String(value) : undefined;
 }
 
 /** Depth-first post-order over run dependencies, names visited sorted (§5.2). */

@@ -19,7 +19,10 @@ import {
 } from "../core/build_store.ts";
 import type { Config } from "../core/config.ts";
 import { FileLock } from "../core/locks.ts";
-import { type JobImport, type ProcessRunner, runJob } from "../core/run_job.ts";
+import { type JobImport, type ProcessRunner, runJob, SOURCE_DATE_EPOCH } from "../core/run_job.ts";
+import { fixMtimes } from "../core/source_mtimes.ts";
+import { BUILD_INFO, BUILD_LOG } from "../core/build_info.ts";
+import { VERSION } from "../version.ts";
 import type { Value, ValueMap } from "../spec/values.ts";
 import { LogPipes, writeAll } from "./log_pipes.ts";
 import {
@@ -60,12 +63,15 @@ export interface BuildContext {
   onOutput?: (line: string) => void;
   /** Aborting it kills the build's processes; the build folder then goes too. */
   signal?: AbortSignal;
+  /** The host name recorded in `build-info.json` and the log (default: this machine's). */
+  host?: string;
 }
 
 /** What a build did. */
 export interface BuildOutcome {
   /** `cached` when another process (or an earlier run) had already built it. */
   status: "built" | "cached";
+  /** The artifact's folder; for a check build, the uncommitted staging folder holding it. */
   dir: string;
   /** The kept build folder, if any. */
   buildDir?: string;
@@ -92,25 +98,31 @@ export class BuildFailure extends HitError {
 }
 
 /**
- * Builds artifact `id` from `spec` unless the store has it.
- * @throws {BuildFailure} when the job fails; {HitError} for a missing import or source.
+ * Builds artifact `id` from `spec` unless the store has it. With `check`, builds it again
+ * although the store has it, into a staging folder seen by the job at the artifact's path, and
+ * returns that folder uncommitted (`hit build --check`): the store is not changed.
+ * @throws {BuildFailure} when the job fails; {HitError} for a missing import or source, or a
+ * check of an artifact that is not built or without the sandbox.
  */
 export async function buildArtifact(
   spec: ValueMap,
   id: string,
-  options: { isProfile: boolean },
+  options: { isProfile: boolean; check?: boolean },
   context: BuildContext,
 ): Promise<BuildOutcome> {
   const store = context.config.buildStore;
   const finalDir = artifactDir(store, id);
-  using _lock = await FileLock.acquire(artifactLockPath(store, id));
-  const state = await artifactState(store, id);
+  if (options.check) await checkRebuildPossible(store, id, context.sandbox);
+  using _lock = options.check ? undefined : await FileLock.acquire(artifactLockPath(store, id));
+  const state = options.check ? "missing" : await artifactState(store, id);
   if (state === "built") return { status: "cached", dir: finalDir };
   // A folder without `id` is what a killed unsandboxed build (or the original) leaves.
   if (state === "incomplete") await removeTree(finalDir);
 
   const staged = context.sandbox === "bwrap";
   const outputDir = staged ? await makeStagingDir(store, id) : finalDir;
+  const started = new Date();
+  const host = context.host ?? Deno.hostname();
   if (!staged) await Deno.mkdir(finalDir, { recursive: true });
   const buildDir = await makeBuildDir(context.config.buildTemp, id);
   const logPath = join(buildDir, "_hashdist", "build.log");
@@ -123,10 +135,15 @@ export async function buildArtifact(
     // Read back through this handle, never by path: the build can replace the path with a
     // symlink to a host file, or a FIFO.
     log = await Deno.open(logPath, { read: true, create: true, append: true });
+    await writeAll(
+      log,
+      encode(`hit ${VERSION}: build of ${id} on ${host} started ${started.toISOString()}\n`),
+    );
     await writeReadOnly(join(buildDir, "build.json"), formatStoreJson(spec) + "\n");
     for (const source of sourcesOf(spec)) {
       await context.unpackSource(source.key, join(buildDir, source.target));
     }
+    await fixMtimes(buildDir, SOURCE_DATE_EPOCH);
     const imports = importsOf(spec, store);
     const mounts: SandboxMounts = {
       writable: [{ from: buildDir, to: buildDir }, { from: outputDir, to: finalDir }],
@@ -147,6 +164,8 @@ export async function buildArtifact(
       logpipe: (heading, level) => pipes.open(heading, level),
     });
     await pipes.close();
+    const finished = new Date();
+    await writeAll(log, encode(`hit: build of ${id} finished ${finished.toISOString()}\n`));
     const logBytes = await readLog(log);
     log.close();
     log = undefined;
@@ -157,12 +176,19 @@ export async function buildArtifact(
       log: logBytes,
       buildJson: formatStoreJson(spec) + "\n",
       artifactJson: formatStoreJson(artifactJson as unknown as Value),
+      buildInfo: formatStoreJson({
+        hit_version: VERSION,
+        host,
+        started: started.toISOString(),
+        finished: finished.toISOString(),
+      }),
       id,
     });
-    if (staged) await commitArtifact(outputDir, store, id);
+    if (staged && !options.check) await commitArtifact(outputDir, store, id);
     const keep = context.keepBuild === "always" && !options.isProfile;
     if (!keep) await removeTree(buildDir);
-    return { status: "built", dir: finalDir, buildDir: keep ? buildDir : undefined };
+    const kept = keep ? buildDir : undefined;
+    return { status: "built", dir: options.check ? outputDir : finalDir, buildDir: kept };
   } catch (error) {
     const keep = context.keepBuild !== "never" && !options.isProfile && !context.signal?.aborted;
     // The tail is shown even when the folder goes (a failed profile build says why).
@@ -179,6 +205,28 @@ export async function buildArtifact(
       });
     }
     throw error;
+  }
+}
+
+/**
+ * A check build needs the artifact in the store (to compare with) and the sandbox (to show the
+ * job its staging folder at the artifact's path without touching the stored one).
+ */
+async function checkRebuildPossible(
+  store: string,
+  id: string,
+  sandbox: SandboxKind,
+): Promise<void> {
+  if (await artifactState(store, id) !== "built") {
+    throw new HitError(`check "${id}": the artifact is not in the store`, {
+      hint: 'build it first with "hit build", then check it',
+    });
+  }
+  if (sandbox !== "bwrap") {
+    throw new HitError(`check "${id}": a check build needs the bwrap sandbox`, {
+      hint: `this build would use "${sandbox}", under which the second build would have to ` +
+        "write into the stored artifact; run the check with --sandbox=bwrap (bubblewrap)",
+    });
   }
 }
 
@@ -241,21 +289,28 @@ async function writeReadOnly(path: string, text: string | Uint8Array): Promise<v
 
 // The names `hit` writes into a built artifact. Whatever the build left there goes first: it ran
 // sandboxed, but this runs outside as the user, and must not write through the build's symlinks.
-const STORE_FILES = ["build.log.gz", "build.json", "artifact.json", "_id", "id"];
+const STORE_FILES = [BUILD_LOG, BUILD_INFO, "build.json", "artifact.json", "_id", "id"];
 
 /** Writes the store's own files into a built artifact; `id` last, by rename (§6.3 step 7). */
 async function finishArtifact(
   dir: string,
-  files: { log: Uint8Array; buildJson: string; artifactJson: string; id: string },
+  files: {
+    log: Uint8Array;
+    buildJson: string;
+    artifactJson: string;
+    buildInfo: string;
+    id: string;
+  },
 ): Promise<void> {
   // `build-postprocess --write-protect` may have made the folder read-only.
   const mode = (await Deno.stat(dir)).mode ?? 0o755;
   await Deno.chmod(dir, mode | 0o200);
   try {
     for (const name of STORE_FILES) await removeTree(join(dir, name));
-    await writeReadOnly(join(dir, "build.log.gz"), gzipSync(files.log));
+    await writeReadOnly(join(dir, BUILD_LOG), gzipSync(files.log));
     await writeReadOnly(join(dir, "build.json"), files.buildJson);
     await writeReadOnly(join(dir, "artifact.json"), files.artifactJson);
+    await writeReadOnly(join(dir, BUILD_INFO), files.buildInfo + "\n");
     await Deno.writeTextFile(join(dir, "_id"), files.id + "\n", { createNew: true, mode: 0o644 });
     await Deno.rename(join(dir, "_id"), join(dir, "id"));
   } finally {
@@ -274,6 +329,10 @@ async function readLog(log: Deno.FsFile): Promise<Uint8Array> {
     chunks.push(buffer.slice(0, read));
   }
   return concat(chunks);
+}
+
+function encode(text: string): Uint8Array {
+  return new TextEncoder().encode(text);
 }
 
 function lastLines(bytes: Uint8Array, count: number): string[] {

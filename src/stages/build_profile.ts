@@ -161,29 +161,7 @@ export async function buildProfile(
   emit({ type: "plan", toBuild: toBuild.map((pkg) => pkg.name), cached });
 
   // Every source first, so that a long build never waits on the network half-way.
-  for (const pkg of toBuild) {
-    await sources.putHitPack(pkg.bundle.entries);
-    for (const source of pkg.sources) {
-      if (context.signal?.aborted) throw interrupted([], []);
-      emit({ type: "fetch", name: pkg.name, key: source.key });
-      try {
-        await sources.ensure(
-          source.key,
-          source.url,
-          pkg.name,
-          ({ bytes, total }) =>
-            emit({ type: "fetch", name: pkg.name, key: source.key, bytes, total }),
-        );
-      } catch (error) {
-        if (context.signal?.aborted) throw interrupted([], []);
-        if (error instanceof HitError) {
-          error.location.package ??= pkg.name;
-          error.addContext(`while fetching the sources of package "${pkg.name}"`);
-        }
-        throw error;
-      }
-    }
-  }
+  await ensureSources(toBuild, sources, { signal: context.signal, onEvent: emit });
 
   const built: string[] = [];
   const failures: PackageFailure[] = [];
@@ -280,6 +258,42 @@ export async function buildProfile(
     emit({ type: "linked", link, dir: profileDir, upToDate });
   }
   return { built, cached, pulled, profileDir, link };
+}
+
+/**
+ * Makes every source of `packages`, and their build-script bundles, present in the cache.
+ * @throws {HitError} for a source no mirror or URL has (naming the package), or when
+ * interrupted.
+ */
+export async function ensureSources(
+  packages: readonly PackageResult[],
+  sources: SourceStore,
+  options: { signal?: AbortSignal; onEvent?: (event: BuildEvent) => void } = {},
+): Promise<void> {
+  const emit = options.onEvent ?? (() => {});
+  for (const pkg of packages) {
+    await sources.putHitPack(pkg.bundle.entries);
+    for (const source of pkg.sources) {
+      if (options.signal?.aborted) throw interrupted([], []);
+      emit({ type: "fetch", name: pkg.name, key: source.key });
+      try {
+        await sources.ensure(
+          source.key,
+          source.url,
+          pkg.name,
+          ({ bytes, total }) =>
+            emit({ type: "fetch", name: pkg.name, key: source.key, bytes, total }),
+        );
+      } catch (error) {
+        if (options.signal?.aborted) throw interrupted([], []);
+        if (error instanceof HitError) {
+          error.location.package ??= pkg.name;
+          error.addContext(`while fetching the sources of package "${pkg.name}"`);
+        }
+        throw error;
+      }
+    }
+  }
 }
 
 /** The error of an interrupted run: what was stopped, and what never started. */

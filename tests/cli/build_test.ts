@@ -29,3 +29,14 @@ Deno.test("parseBuildArgs() rejects a budget that is not a positive whole number
     );
   }
 });
+
+Deno.test("parseBuildArgs() takes --check with --keep and --package, and refuses --keep alone", () => {
+  const parsed = parseBuildArgs(["--check", "stack.yaml", "--package", "zlib", "--keep"], 2);
+  assert.deepEqual([parsed.check, parsed.keep, parsed.packages], [true, true, ["zlib"]]);
+  const plain = parseBuildArgs(["stack.yaml"], 2);
+  assert.deepEqual([plain.check, plain.keep], [false, false]);
+  assert.throws(
+    () => parseBuildArgs(["stack.yaml", "--keep"], 2),
+    (error) => error instanceof HitError && error.exitCode === 2 && /--check/.test(error.message),
+  );
+});

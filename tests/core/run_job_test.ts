@@ -49,7 +49,7 @@ function options(dir: string, requests: ProcessRequest[]) {
   };
 }
 
-Deno.test("initialJobEnv() holds exactly the variables of HASHDIST.md §5.4", () => {
+Deno.test("initialJobEnv() holds exactly the variables of HASHDIST.md §5.4 and the reproducible ones", () => {
   const env = initialJobEnv({
     buildDir: "/b",
     artifactDir: "/a",
@@ -61,6 +61,9 @@ Deno.test("initialJobEnv() holds exactly the variables of HASHDIST.md §5.4", ()
     configJson: '{"x":1}',
   });
   assert.deepEqual(env, {
+    SOURCE_DATE_EPOCH: "315532800",
+    TZ: "UTC",
+    LC_ALL: "C",
     ALPHA_DIR: "/s/alpha",
     ALPHA_ID: "alpha/xyz",
     HDIST_IMPORT: "alpha/xyz beta/q",

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { denoDir, HIT, makeTempDir, runCli } from "./_run_cli.ts";
+import { bashPackage, writeProfile } from "./_bash_profile.ts";
 import { mountNamespaceUnavailable, runCliWithoutBwrap } from "./_hide_bwrap.ts";
 import {
   type DriverReport,
@@ -192,33 +193,6 @@ async function killNamed(name: string): Promise<boolean> {
   return found;
 }
 
-/** A package spec with one bash stage running `script`, and `extra` YAML before it. */
-function bashPackage(script: string, extra = ""): string {
-  const body = script.trimEnd().split("\n").map((line) => `    ${line}`).join("\n");
-  return `${extra}build_stages:\n- name: run\n  handler: bash\n  bash: |\n${body}\n`;
-}
-
-/** Writes `packages` (name → spec text) and a profile of them with `params`; its path. */
-async function writeProfile(
-  dir: string,
-  packages: Record<string, string>,
-  params: Record<string, string> = {},
-): Promise<string> {
-  await Deno.mkdir(join(dir, "pkgs"), { recursive: true });
-  for (const [name, spec] of Object.entries(packages)) {
-    await Deno.writeTextFile(join(dir, "pkgs", `${name}.yaml`), spec);
-  }
-  const profile = join(dir, "profile.yaml");
-  const lines = Object.entries({ BASH: "/bin/bash", PATH: "/usr/bin:/bin", ...params })
-    .map(([key, value]) => `  ${key}: ${JSON.stringify(value)}\n`);
-  const names = Object.keys(packages).map((name) => `  ${name}:\n`);
-  await Deno.writeTextFile(
-    profile,
-    `parameters:\n${lines.join("")}package_dirs: [pkgs]\npackages:\n${names.join("")}`,
-  );
-  return profile;
-}
-
 /** The folder of the one artifact of package `name` in `store`. */
 function onlyArtifact(store: string, name: string): string {
   const dirs = [...Deno.readDirSync(join(store, name))].filter((entry) => entry.isDirectory);
@@ -385,7 +359,7 @@ Deno.test("hit build writes no host file through symlinks a build leaves, and re
   await using dir = await makeTempDir();
   const targets = join(dir.path, "targets");
   await Deno.mkdir(targets);
-  const names = ["build.log.gz", "build.json", "artifact.json", "_id", "id"];
+  const names = ["build.log.gz", "build-info.json", "build.json", "artifact.json", "_id", "id"];
   for (const name of names) await Deno.writeTextFile(join(targets, name), "original\n");
   const secret = join(dir.path, "secret.txt");
   await Deno.writeTextFile(secret, `${HOME_SECRET}\n`);

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
-import { corpusWorkspace, readConformance, runCli } from "./_run_cli.ts";
+import { join } from "node:path";
+import { corpusWorkspace, makeTempDir, readConformance, runCli } from "./_run_cli.ts";
+import { bashPackage, writeProfile } from "./_bash_profile.ts";
 
 const PROFILE = "test.autotools.yaml";
 
@@ -67,4 +69,68 @@ Deno.test("hit show with an unknown package exits 1 and suggests a close name", 
     stderr: `error: show "test_emty": no package "test_emty" in profile "${PROFILE}"\n` +
       `hint: did you mean "test_empty"?\n`,
   });
+});
+
+Deno.test("hit show provenance names the sources with sha256, the dependencies and how it was built", async () => {
+  await using dir = await makeTempDir();
+  const profile = await writeProfile(dir.path, {
+    base: bashPackage(
+      'mkdir -p "$ARTIFACT"; echo base > "$ARTIFACT/base"',
+      "license: MIT\nversion: '2.1'\n",
+    ),
+    app: bashPackage(
+      'mkdir -p "$ARTIFACT"; cp "$BASE_DIR/base" "$ARTIFACT/"',
+      "dependencies:\n  build: [base]\n",
+    ),
+  });
+  const show = (...args: string[]) =>
+    runCli(["show", "provenance", "app", "-p", profile, ...args], { cwd: dir.path });
+  const before = await show();
+  assert.equal(before.code, 0, before.stderr);
+  assert.match(before.stdout, /^ {2}built {5}no: not in the store$/m);
+
+  const built = await runCli(["build", profile], { cwd: dir.path });
+  assert.equal(built.code, 0, built.stderr);
+  const json = await show("--json");
+  assert.equal(json.code, 0, json.stderr);
+  const provenance = JSON.parse(json.stdout);
+  const status = await runCli(["status", profile, "--json"], { cwd: dir.path });
+  const ids = Object.fromEntries(
+    (JSON.parse(status.stdout) as { name: string; artifact_id: string }[])
+      .map((row) => [row.name, row.artifact_id]),
+  );
+  assert.equal(provenance.artifact_id, ids.app);
+  assert.deepEqual([provenance.version, provenance.license], [null, "NOASSERTION"]);
+  const base = JSON.parse(
+    (await runCli(["show", "provenance", "base", "-p", profile, "--json"], {
+      cwd: dir.path,
+    })).stdout,
+  );
+  assert.deepEqual([base.version, base.license], ["2.1", "MIT"]);
+  assert.deepEqual(provenance.build_dependencies, [{ name: "base", artifact_id: ids.base }]);
+  assert.deepEqual(provenance.run_dependencies, []);
+  assert.equal(provenance.built, true);
+  assert.equal(provenance.sandbox, "bwrap");
+  assert.equal(provenance.hit_version, "0.1.0");
+  assert.equal(provenance.host, Deno.hostname());
+  assert.ok(Date.parse(provenance.started) <= Date.parse(provenance.finished));
+  assert.equal(provenance.sources.length, 1);
+  const [bundle] = provenance.sources;
+  assert.equal(bundle.kind, "files");
+  const cached = join(dir.path, ".home", ".hit", "src", "files", bundle.key.slice("files:".length));
+  const digest = await crypto.subtle.digest("SHA-256", await Deno.readFile(cached));
+  assert.equal(
+    bundle.sha256,
+    [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join(""),
+  );
+
+  const text = await show();
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stdout, new RegExp(`^app ${ids.app}\n`));
+  assert.match(text.stdout, /^ {2}sandbox {3}bwrap$/m);
+  assert.match(
+    text.stdout,
+    new RegExp(`^ {2}build dependencies\n {4}${ids.base}\n {2}run dependencies: none\n`, "m"),
+  );
+  assert.match(text.stdout, new RegExp(`^ {6}sha256 ${bundle.sha256}$`, "m"));
 });
