@@ -8,7 +8,7 @@ import { basename, resolve } from "node:path";
 import { HitError } from "../errors.ts";
 import { holdBuildLock } from "../core/gc.ts";
 import { resolveProfile } from "../spec/resolve.ts";
-import { BuildFailure } from "../stages/build_artifact.ts";
+import { type BuildContext, BuildFailure } from "../stages/build_artifact.ts";
 import { buildProfile, PackagesFailed } from "../stages/build_profile.ts";
 import { SANDBOX_NAMES, type SandboxName } from "../core/config.ts";
 import { buildSandbox } from "./build_sandbox.ts";
@@ -22,6 +22,12 @@ import type { LinkAction } from "../spec/profile_links.ts";
 import { checkOfflineSources, prefetchCommand } from "../stages/missing_sources.ts";
 import { type OptionSpec, parseOptions, splitOverrides, usageError } from "./args.ts";
 import { chooseProgressMode, ProgressWriter } from "./build_progress.ts";
+import {
+  chooseExecutor,
+  EXECUTOR_OPTIONS,
+  type ExecutorArgs,
+  executorArgs,
+} from "./build_executor.ts";
 import { type Command, commandConfig, type CommandContext } from "./command.ts";
 import { isOffline, SOURCE_OPTIONS, withMirrors } from "./source_options.ts";
 
@@ -45,6 +51,10 @@ export interface BuildArgs {
   mirrors: string[];
   verbose: boolean;
   quiet: boolean;
+  /** Where packages build: `--executor` and the `--slurm-*` options. */
+  executor: ExecutorArgs;
+  /** Whether `-j` was given (a Slurm job then asks for that many CPUs). */
+  jobsGiven: boolean;
 }
 
 /** The options of `hit build`; `hit develop` shares most of them. */
@@ -78,6 +88,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   { name: "package", value: "NAME", description: "build only this package (and no profile)" },
   ...SOURCE_OPTIONS,
+  ...EXECUTOR_OPTIONS,
   { name: "verbose", short: "v", description: "stream the build output" },
   { name: "quiet", short: "q", description: "print only errors and the result" },
 ];
@@ -157,6 +168,8 @@ export function buildArgsFrom(
     mirrors: repeated?.mirror ?? [],
     verbose: values.verbose === true,
     quiet: values.quiet === true,
+    executor: executorArgs(command, values, repeated),
+    jobsGiven: values.jobs !== undefined,
   };
 }
 
@@ -252,7 +265,7 @@ export async function runBuild(
         clock: () => new Date(),
         size: terminalSize,
       });
-      result = await buildProfile(resolved, sources, {
+      const build: BuildContext = {
         config,
         sandbox,
         setup,
@@ -262,7 +275,8 @@ export async function runBuild(
         cpuCount: parsed.jobs,
         keepBuild: parsed.keepBuild,
         signal: controller.signal,
-      }, {
+      };
+      result = await buildProfile(resolved, sources, build, {
         link: parsed.packages.length > 0 || develop
           ? undefined
           : resolve(context.cwd, parsed.output),
@@ -274,6 +288,10 @@ export async function runBuild(
         serial: parsed.serial,
         keepGoing: parsed.keepGoing,
         onEvent: (event) => progress.event(event),
+        executor: chooseExecutor(parsed.executor, config, build, {
+          env: context.env,
+          cpus: parsed.jobsGiven ? parsed.jobs : undefined,
+        }),
       });
     } catch (error) {
       if (error instanceof PackagesFailed) await context.stderr.write(renderLogTails(error));
