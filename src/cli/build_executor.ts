@@ -36,7 +36,7 @@ export const EXECUTOR_OPTIONS: readonly OptionSpec[] = [
     name: "slurm-arg",
     value: "ARG",
     repeatable: true,
-    description: "one more sbatch argument, as it is; repeatable",
+    description: `one more sbatch argument ("--slurm-arg=--mem=4G"); repeatable`,
   },
   {
     name: "slurm-group",
