@@ -19,6 +19,7 @@ export interface SlurmJob {
   reason: string;
   /** The node(s) it runs on; empty while pending. */
   nodes: string;
+  /** The exit code of its batch script (0 when killed by a signal). */
   exitCode: number;
   /** Its time limit in minutes; undefined when unlimited. */
   timeLimit?: number;
@@ -174,7 +175,7 @@ function stateOf(value: unknown): string {
 
 // 22.05 gives a number (status << 8 | signal); later versions an object with a return code.
 function exitCodeOf(value: unknown): number {
-  if (typeof value === "number") return value;
+  if (typeof value === "number") return value >> 8;
   if (value !== null && typeof value === "object") {
     const code = (value as { return_code?: unknown }).return_code;
     return numberOf(code) ?? 0;

@@ -137,6 +137,7 @@ async function buildOnSlurm(
         }, slurm),
         env,
       );
+      const waiting = group.after.length > 0 ? "dependencies" : "resources";
       jobs.push({
         id,
         members,
@@ -144,9 +145,14 @@ async function buildOnSlurm(
         logOffset: 0,
         done: 0,
         started: false,
+        queued: waiting,
         startedAt: performance.now(),
         finished: false,
       });
+      // Every job id is shown as soon as it exists, even if the job starts before the next poll.
+      for (const pkg of members) {
+        run.emit({ type: "queued", name: pkg.name, id: pkg.artifactId, job: id, waiting });
+      }
     }
   } catch (error) {
     await cancelJobs(jobs.map((job) => job.id), env).catch(() => {});
@@ -209,8 +215,13 @@ class Watch {
   async update(job: WatchedJob, state: SlurmJob | undefined): Promise<void> {
     const emit = this.#run.emit;
     if (state?.state === "PENDING") {
-      const waiting = /^Dependency/.test(state.reason) ? "dependencies" : "resources";
-      if (job.queued !== waiting) {
+      // "None": the scheduler has not looked at it since its last change.
+      const waiting = /^Dependency/.test(state.reason)
+        ? "dependencies"
+        : state.reason === "None"
+        ? job.queued
+        : "resources";
+      if (waiting !== undefined && job.queued !== waiting) {
         job.queued = waiting;
         for (const pkg of job.members.slice(job.done)) {
           emit({ type: "queued", name: pkg.name, id: pkg.artifactId, job: job.id, waiting });
@@ -219,18 +230,17 @@ class Watch {
       return;
     }
     if (state?.state === "RUNNING" || state?.state === "COMPLETING") {
-      await this.#reportBuilt(job);
-      if (!job.started && job.done < job.members.length) {
-        job.started = true;
-        job.startedAt = performance.now();
-        const pkg = job.members[job.done];
-        emit({ type: "start", name: pkg.name, id: pkg.artifactId, node: state.nodes });
-      }
+      this.#begin(job, state.nodes);
       await this.#readLog(job);
+      // The last package of a job counts once Slurm says COMPLETED; the others of a chain as
+      // soon as their artifacts are in, since the job goes on with the next.
+      await this.#reportBuilt(job, { node: state.nodes, last: false });
       return;
     }
+    // A short job may have started and ended between two polls.
+    if (state?.nodes) this.#begin(job, state.nodes);
     await this.#readLog(job);
-    await this.#reportBuilt(job);
+    await this.#reportBuilt(job, { node: state?.nodes, last: true });
     job.finished = true;
     if (job.done === job.members.length) return;
     if (state?.state === "CANCELLED" && /^Dependency/.test(state.reason)) {
@@ -252,7 +262,7 @@ class Watch {
   /** Records `job`, cancelled by this run, as stopped (running) or skipped (waiting). */
   async stop(job: WatchedJob): Promise<void> {
     // It may have committed its artifacts just before it was cancelled.
-    await this.#reportBuilt(job);
+    await this.#reportBuilt(job, { last: true });
     job.finished = true;
     const rest = job.members.slice(job.done);
     if (rest.length === 0) return;
@@ -285,9 +295,22 @@ class Watch {
     return first === undefined ? { kind: "stopped" } : { kind: "dependency", failed: first };
   }
 
-  /** Reports the members of `job` whose artifacts are in the store now, in order. */
-  async #reportBuilt(job: WatchedJob): Promise<void> {
-    while (job.done < job.members.length) {
+  /** Reports the first unfinished member of `job` as started on `node`, unless it is. */
+  #begin(job: WatchedJob, node: string): void {
+    if (job.started || job.done >= job.members.length) return;
+    job.started = true;
+    job.startedAt = performance.now();
+    const pkg = job.members[job.done];
+    this.#run.emit({ type: "start", name: pkg.name, id: pkg.artifactId, node });
+  }
+
+  /**
+   * Reports the members of `job` whose artifacts are in the store now, in order, each next one
+   * as started on `node`; the last member only when `last`.
+   */
+  async #reportBuilt(job: WatchedJob, options: { node?: string; last: boolean }): Promise<void> {
+    const end = options.last ? job.members.length : job.members.length - 1;
+    while (job.done < end) {
       const pkg = job.members[job.done];
       if (await artifactState(this.#store, pkg.artifactId) !== "built") return;
       const seconds = (performance.now() - job.startedAt) / 1000;
@@ -301,7 +324,7 @@ class Watch {
       });
       job.done++;
       job.started = false;
-      job.startedAt = performance.now();
+      if (options.node) this.#begin(job, options.node);
     }
   }
 
@@ -334,15 +357,18 @@ class Watch {
     } catch {
       // No log: the job never started on a node that sees the store.
     }
-    return new BuildFailure(`build "${pkg.artifactId}": Slurm job ${job.id} ${why(state)}`, {
-      logPath: job.log,
-      logTail: tail,
-    });
+    return new BuildFailure(
+      `build "${pkg.artifactId}": Slurm job ${job.id} ${describeJobEnd(state)}`,
+      {
+        logPath: job.log,
+        logTail: tail,
+      },
+    );
   }
 }
 
-/** What ended a job that did not leave its artifact in the store. */
-function why(state: SlurmJob | undefined): string {
+/** What ended a job that did not leave its artifact in the store ("was killed by …"). */
+export function describeJobEnd(state: SlurmJob | undefined): string {
   if (state === undefined) {
     return "is gone from the queue and its artifact is not in the store";
   }
@@ -353,8 +379,7 @@ function why(state: SlurmJob | undefined): string {
   if (state.state === "COMPLETED") {
     return "says COMPLETED but its artifact is not in the store (does the node see the store?)";
   }
-  const code = state.exitCode >> 8;
-  const detail = state.state === "FAILED" ? ` with exit code ${code}` : "";
+  const detail = state.state === "FAILED" ? ` with exit code ${state.exitCode}` : "";
   return `ended ${state.state}${detail} (${state.reason})`;
 }
 

@@ -12,7 +12,7 @@ Deno.test("parseSqueueJson() reads the jobs of Slurm 22.05 and of later versions
       nodes: "node1",
       exit_code: 15,
       time_limit: 2,
-    }, { job_id: 8, job_state: "PENDING", state_reason: "Dependency", time_limit: null }],
+    }, { job_id: 8, job_state: "FAILED", exit_code: 3 << 8, time_limit: null }],
   });
   assert.deepEqual(parseSqueueJson(old).get("7"), {
     id: "7",
@@ -20,10 +20,12 @@ Deno.test("parseSqueueJson() reads the jobs of Slurm 22.05 and of later versions
     state: "TIMEOUT",
     reason: "TimeLimit",
     nodes: "node1",
-    exitCode: 15,
+    // ExitCode=0:15: killed by signal 15, no exit status.
+    exitCode: 0,
     timeLimit: 2,
   });
   assert.equal(parseSqueueJson(old).get("8")?.timeLimit, undefined);
+  assert.equal(parseSqueueJson(old).get("8")?.exitCode, 3);
   const later = JSON.stringify({
     jobs: [{
       job_id: 9,

@@ -239,6 +239,48 @@ Deno.test({
       assert.match(greet.stdout, /you/);
     });
 
+    await t.step("--slurm-group builds a chain in one job", async () => {
+      await using dir = await makeTempDir();
+      await writeDiamond(dir.path);
+      // Only a and c of the diamond: the chain a → c.
+      const profile = join(dir.path, "chain.yaml");
+      await Deno.writeTextFile(
+        profile,
+        "parameters:\n  BASH: /bin/bash\n  PATH: /usr/bin:/bin\npackage_dirs: [pkgs]\n" +
+          "packages:\n  a:\n  c:\n",
+      );
+      const result = await slurm(dir.path, [profile, "--slurm-group", "2"]);
+      assert.equal(result.code, 0, result.stderr);
+      const ids = jobIds(result.stderr);
+      assert.equal(ids.get("a"), ids.get("c"));
+      assert.match(
+        result.stderr,
+        /\[a\] built in[^]*\[c\] building c\/\w+ on localhost[^]*\[c\] built/,
+      );
+      const times = await readTimes(join(dir.path, ".home", ".hit", "bld"));
+      assert.deepEqual([...times.keys()].sort(), ["a", "c"]);
+      assert.ok(times.get("c")![0] >= times.get("a")![1]);
+    });
+
+    await t.step("a missing source stops the build before anything is submitted", async () => {
+      await using dir = await makeTempDir();
+      const profile = await writeDiamond(dir.path);
+      const closed = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+      const url = `http://127.0.0.1:${closed.addr.port}/gone.tar.gz`;
+      closed.close();
+      await Deno.writeTextFile(
+        join(dir.path, "pkgs", "b.yaml"),
+        `dependencies:\n  build: [a]\nsources:\n- key: tar.gz:${"a".repeat(32)}\n  url: ${url}\n` +
+          `build_stages:\n- name: run\n  handler: bash\n  bash: |\n    mkdir -p "$ARTIFACT"\n`,
+      );
+      const before = (await jobStates(cluster)).size;
+      const result = await slurm(dir.path, [profile]);
+      assert.equal(result.code, 1, result.stderr);
+      assert.match(result.stderr, /while fetching the sources of package "b"/);
+      assert.equal((await jobStates(cluster)).size, before, "no job was submitted");
+      assert.doesNotMatch(result.stderr, /queued as Slurm job/);
+    });
+
     await t.step("an unknown partition is an error before anything is submitted", async () => {
       await using dir = await makeTempDir();
       const profile = await writeDiamond(dir.path);
