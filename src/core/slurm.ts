@@ -104,7 +104,9 @@ export async function readJobs(
 ): Promise<Map<string, SlurmJob>> {
   if (ids.length === 0) return new Map();
   const text = await runSlurm("squeue", ["--json", `--jobs=${ids.join(",")}`], env);
-  return parseSqueueJson(text);
+  // Slurm 22.05 ignores `--jobs` with `--json` and lists every job it knows.
+  const wanted = new Set(ids);
+  return new Map([...parseSqueueJson(text)].filter(([id]) => wanted.has(id)));
 }
 
 /**

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { describeJobEnd } from "../../src/stages/slurm_executor.ts";
+import { describeJobEnd } from "../../src/stages/slurm_watch.ts";
 
 const job = (state: string, more: { reason?: string; exitCode?: number; timeLimit?: number }) => ({
   id: "7",
