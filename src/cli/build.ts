@@ -185,10 +185,13 @@ name without ".yaml") in the current folder at it. Packages whose build dependen
 build at once; together they never use more than N CPUs (each gets its share as
 HASHDIST_CPU_COUNT). After a failure no new build starts (with -k, every package that does not
 depend on it still builds); Ctrl-C stops every build and leaves only complete artifacts.
+With --executor slurm, each missing package builds as a Slurm batch job instead, asking for N
+CPUs (default: a node), on a store every node mounts (see "Clusters" in the README).
 
 examples:
   hit build examples/stack.yaml
-  hit build stack.yaml -j 4 -k -o mystack`,
+  hit build stack.yaml -j 4 -k -o mystack
+  hit build stack.yaml --executor slurm --slurm-partition compute --slurm-time 1:00:00`,
   options: OPTIONS,
   async run(args: string[], context: CommandContext): Promise<number> {
     return await runBuild(parseBuildArgs(args, navigator.hardwareConcurrency || 1), context);

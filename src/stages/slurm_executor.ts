@@ -112,6 +112,7 @@ async function buildOnSlurm(
           name: jobName(first, members.length - 1),
           after: group.after.map((index) => jobs[index].id),
           cpus,
+          dir: runDir,
           output: log,
           command: jobCommand(self, requests),
         }, slurm),

@@ -74,7 +74,15 @@ export function planJobGroups(packages: readonly PlannedPackage[], group: number
 
 /** The `sbatch` arguments of one job (without `--parsable`). */
 export function sbatchArgs(
-  job: { name: string; after: readonly string[]; cpus: number; output: string; command: string },
+  job: {
+    name: string;
+    after: readonly string[];
+    cpus: number;
+    /** Its working folder and log file: on the shared store, as the login node's may not be. */
+    dir: string;
+    output: string;
+    command: string;
+  },
   options: SlurmOptions,
 ): string[] {
   return [
@@ -85,6 +93,7 @@ export function sbatchArgs(
     "--nodes=1",
     "--ntasks=1",
     `--cpus-per-task=${job.cpus}`,
+    `--chdir=${job.dir}`,
     `--output=${job.output}`,
     ...(options.partition ? [`--partition=${options.partition}`] : []),
     ...(options.time ? [`--time=${options.time}`] : []),

@@ -46,6 +46,7 @@ Deno.test("sbatchArgs() names the job, its afterok dependencies, CPUs, log and s
       name: "hit:zlib/abcdefg",
       after: ["12", "13"],
       cpus: 4,
+      dir: "/s",
       output: "/s/z.%j.log",
       command: "true",
     },
@@ -65,6 +66,7 @@ Deno.test("sbatchArgs() names the job, its afterok dependencies, CPUs, log and s
     "--nodes=1",
     "--ntasks=1",
     "--cpus-per-task=4",
+    "--chdir=/s",
     "--output=/s/z.%j.log",
     "--partition=p",
     "--time=1:00:00",
@@ -74,7 +76,7 @@ Deno.test("sbatchArgs() names the job, its afterok dependencies, CPUs, log and s
     "--wrap=true",
   ]);
   const bare = sbatchArgs(
-    { name: "n", after: [], cpus: 1, output: "o", command: "c" },
+    { name: "n", after: [], cpus: 1, dir: "/s", output: "o", command: "c" },
     { extraArgs: [], group: 1 },
   );
   assert.ok(!bare.some((arg) => arg.startsWith("--dependency")));
