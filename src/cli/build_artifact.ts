@@ -128,6 +128,8 @@ async function checkReady(request: BuildRequest, node: string): Promise<void> {
       });
     }
   }
+  // Build folders may be on a disk of the node's own.
+  await Deno.mkdir(request.config.buildTemp, { recursive: true });
   try {
     const probe = await FileLock.acquire(`${buildStore}/.locks/node-probe.lock`);
     probe.release();
