@@ -296,3 +296,33 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name: "hit build --executor slurm says when the cluster does not answer",
+  ignore: MISSING !== undefined,
+  async fn() {
+    await using dir = await makeTempDir();
+    const profile = await writeDiamond(dir.path);
+    // A cluster whose controller port nothing listens on.
+    const closed = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = closed.addr.port;
+    closed.close();
+    const conf = join(dir.path, "slurm.conf");
+    await Deno.writeTextFile(
+      conf,
+      `ClusterName=down\nSlurmctldHost=localhost\nSlurmctldPort=${port}\nAuthType=auth/none\n` +
+        `CredType=cred/none\nNodeName=localhost CPUs=1\nPartitionName=debug Nodes=localhost\n`,
+    );
+    const result = await runCli(["build", profile, "--executor", "slurm"], {
+      cwd: dir.path,
+      env: { SLURM_CONF: conf },
+    });
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(
+      result.stderr,
+      /^error: run "sinfo": exit 1: .*Unable to contact slurm controller/m,
+    );
+    assert.match(result.stderr, /^hint: the Slurm controller does not answer: check "sinfo"/m);
+    assert.doesNotMatch(result.stderr, /internal error/);
+  },
+});
