@@ -26,6 +26,8 @@ function request(root: string, deps: string[]): string {
       },
     },
     sandbox: "none",
+    limits: {},
+    hostPaths: [],
     keepBuild: "error",
     cpus: 1,
     config,

@@ -107,6 +107,8 @@ Deno.test("a build request survives its file, and a damaged one names the file",
     name: "zlib",
     spec: { name: "zlib", build: { import: [] } },
     sandbox: "bwrap" as const,
+    limits: { processes: 8192 },
+    hostPaths: ["/opt/tools"],
     keepBuild: "error" as const,
     cpus: 2,
     config,
@@ -123,5 +125,10 @@ Deno.test("a build request survives its file, and a damaged one names the file",
       error.location.file === "/r.json",
   );
   const damaged = formatBuildRequest(request).replace('"cpus":2', '"cpus":0');
+  const noPaths = formatBuildRequest(request).replace(
+    '"host_paths":["/opt/tools"]',
+    '"host_paths":7',
+  );
+  assert.throws(() => parseBuildRequest(noPaths, "/r.json"), /"host_paths" must be a list/);
   assert.throws(() => parseBuildRequest(damaged, "/r.json"), /"cpus" must be a whole number/);
 });
