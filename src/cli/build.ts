@@ -22,6 +22,12 @@ import type { LinkAction } from "../spec/profile_links.ts";
 import { checkOfflineSources, prefetchCommand } from "../stages/missing_sources.ts";
 import { type OptionSpec, parseOptions, splitOverrides, usageError } from "./args.ts";
 import { chooseProgressMode, ProgressWriter } from "./build_progress.ts";
+import {
+  chooseExecutor,
+  EXECUTOR_OPTIONS,
+  type ExecutorArgs,
+  executorArgs,
+} from "./build_executor.ts";
 import { type Command, commandConfig, type CommandContext } from "./command.ts";
 import { isOffline, SOURCE_OPTIONS, withMirrors } from "./source_options.ts";
 import { CHECK_OPTIONS, renderCheckResults, runCheck } from "./build_check.ts";
@@ -49,6 +55,10 @@ export interface BuildArgs {
   /** Build stored artifacts again and compare (`--check`), keeping the second builds (`--keep`). */
   check: boolean;
   keep: boolean;
+  /** Where packages build: `--executor` and the `--slurm-*` options. */
+  executor: ExecutorArgs;
+  /** Whether `-j` was given (a Slurm job then asks for that many CPUs). */
+  jobsGiven: boolean;
 }
 
 /** The options of `hit build`; `hit develop` shares most of them. */
@@ -82,6 +92,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   { name: "package", value: "NAME", description: "build only this package (and no profile)" },
   ...SOURCE_OPTIONS,
+  ...EXECUTOR_OPTIONS,
   { name: "verbose", short: "v", description: "stream the build output" },
   { name: "quiet", short: "q", description: "print only errors and the result" },
 ];
@@ -169,6 +180,8 @@ export function buildArgsFrom(
     quiet: values.quiet === true,
     check: values.check === true,
     keep: values.keep === true,
+    executor: executorArgs(command, values, repeated),
+    jobsGiven: values.jobs !== undefined,
   };
 }
 
@@ -185,6 +198,8 @@ name without ".yaml") in the current folder at it. Packages whose build dependen
 build at once; together they never use more than N CPUs (each gets its share as
 HASHDIST_CPU_COUNT). After a failure no new build starts (with -k, every package that does not
 depend on it still builds); Ctrl-C stops every build and leaves only complete artifacts.
+With --executor slurm, each missing package builds as a Slurm batch job instead, asking for N
+CPUs (default: a node), on a store every node mounts (see "Clusters" in the README).
 
 With --check, builds each package that is in the store again, in a fresh staging folder under
 the same sandbox, and compares it with the stored artifact (hit's own files and the log
@@ -194,7 +209,8 @@ any differs. The store is not changed; --keep keeps the second builds and prints
 examples:
   hit build examples/stack.yaml
   hit build stack.yaml -j 4 -k -o mystack
-  hit build --check examples/stack.yaml --package libgreet --keep`,
+  hit build --check examples/stack.yaml --package libgreet --keep
+  hit build stack.yaml --executor slurm --slurm-partition compute --slurm-time 1:00:00`,
   options: BUILD_OPTIONS,
   async run(args: string[], context: CommandContext): Promise<number> {
     return await runBuild(parseBuildArgs(args, navigator.hardwareConcurrency || 1), context);
@@ -297,6 +313,10 @@ export async function runBuild(
         serial: parsed.serial,
         keepGoing: parsed.keepGoing,
         onEvent: (event) => progress.event(event),
+        executor: chooseExecutor(parsed.executor, config, build, {
+          env: context.env,
+          cpus: parsed.jobsGiven ? parsed.jobs : undefined,
+        }),
       });
     } catch (error) {
       if (error instanceof PackagesFailed) await context.stderr.write(renderLogTails(error));

@@ -34,7 +34,8 @@ export interface SourceStore {
 export type BuildEvent =
   | { type: "plan"; toBuild: string[]; cached: string[] }
   | { type: "fetch"; name: string; key: string; bytes?: number; total?: number }
-  | { type: "start"; name: string; id: string; cpus?: number }
+  | { type: "queued"; name: string; id: string; job: string; waiting: "dependencies" | "resources" }
+  | { type: "start"; name: string; id: string; cpus?: number; node?: string }
   | { type: "output"; name: string; line: string }
   | { type: "done"; name: string; id: string; seconds: number; status: "built" | "cached" }
   | { type: "failed"; name: string; id: string; seconds: number; error: HitError }
@@ -53,7 +54,34 @@ export interface BuildProfileOptions {
   /** After a failure, build every package that does not depend on it. */
   keepGoing?: boolean;
   onEvent?: (event: BuildEvent) => void;
+  /** Where the packages build: here (the default, `buildPackagesHere`) or elsewhere (Slurm). */
+  executor?: PackageExecutor;
 }
+
+/** What one run of package builds did. */
+export interface PackagesRun {
+  built: string[];
+  cached: string[];
+  failures: PackageFailure[];
+  /** Packages whose build was stopped by an interrupt. */
+  stopped: string[];
+  skipped: { name: string; reason: SkipReason }[];
+}
+
+/** What an executor is given besides the packages. */
+export interface ExecutorRun {
+  /** Every source of `packages` is in the source cache by now. */
+  emit: (event: BuildEvent) => void;
+  keepGoing: boolean;
+  serial: boolean;
+  signal?: AbortSignal;
+}
+
+/**
+ * Builds `packages` (in build order; their build dependencies outside the list are in the
+ * store) and reports each as built, failed, stopped or skipped, never throwing for a package.
+ */
+export type PackageExecutor = (packages: PackageResult[], run: ExecutorRun) => Promise<PackagesRun>;
 
 /** What a profile build made. */
 export interface BuildProfileResult {
@@ -138,13 +166,73 @@ export async function buildProfile(
   // Every source first, so that a long build never waits on the network half-way.
   await ensureSources(toBuild, sources, { signal: context.signal, onEvent: emit });
 
+  const run: ExecutorRun = {
+    emit,
+    keepGoing: options.keepGoing ?? false,
+    serial: options.serial ?? false,
+    signal: context.signal,
+  };
+  const { built, cached: raced, failures, stopped, skipped } = options.executor
+    ? await options.executor(toBuild, run)
+    : await buildPackagesHere(resolved, context, toBuild, run);
+  cached.push(...raced);
+  const order = (a: string, b: string) =>
+    resolved.buildOrder.indexOf(a) - resolved.buildOrder.indexOf(b);
+  if (context.signal?.aborted) throw interrupted(stopped.sort(order), skipped);
+  if (failures.length > 0) {
+    failures.sort((a, b) => order(a.name, b.name));
+    throw new PackagesFailed(failures, skipped.sort((a, b) => order(a.name, b.name)));
+  }
+  if (options.only) return { built, cached };
+
+  const profileId = resolved.profileArtifactId;
+  const profileDir = artifactDir(store, profileId);
+  const upToDate = built.length === 0 && await artifactState(store, profileId) === "built";
+  if (!upToDate) {
+    emit({ type: "start", name: "profile", id: profileId });
+    const started = performance.now();
+    let outcome;
+    try {
+      outcome = await buildArtifact(resolved.profileBuildSpec, profileId, { isProfile: true }, {
+        ...context,
+        onOutput: (line) => emit({ type: "output", name: "profile", line }),
+      });
+    } catch (error) {
+      if (error instanceof HitError && context.signal?.aborted) throw interrupted(["profile"], []);
+      throw error;
+    }
+    emit({
+      type: "done",
+      name: "profile",
+      id: profileId,
+      seconds: (performance.now() - started) / 1000,
+      status: outcome.status,
+    });
+  }
+  let link: string | undefined;
+  if (options.link !== undefined) {
+    link = await linkProfile(profileDir, options.link, context.config.gcRoots);
+    emit({ type: "linked", link, dir: profileDir, upToDate });
+  }
+  return { built, cached, profileDir, link };
+}
+
+/** The local executor: builds `toBuild` on this machine, within the run's CPU budget. */
+export async function buildPackagesHere(
+  resolved: ResolvedProfile,
+  context: BuildContext,
+  toBuild: PackageResult[],
+  run: ExecutorRun,
+): Promise<PackagesRun> {
+  const emit = run.emit;
   const built: string[] = [];
+  const cached: string[] = [];
   const failures: PackageFailure[] = [];
   const stopped: string[] = [];
   const skipped: { name: string; reason: SkipReason }[] = [];
   const schedule = createSchedule(
     toBuild.map((pkg) => ({ name: pkg.name, deps: pkg.buildDeps })),
-    { cpus: context.cpuCount, serial: options.serial, keepGoing: options.keepGoing },
+    { cpus: context.cpuCount, serial: run.serial, keepGoing: run.keepGoing },
   );
   // The event of each ended build, emitted once the schedule knows, so that no start is ever
   // reported after the failure that stopped the run.
@@ -187,45 +275,7 @@ export async function buildProfile(
       emit({ type: "skipped", name, reason });
     },
   });
-  const order = (a: string, b: string) =>
-    resolved.buildOrder.indexOf(a) - resolved.buildOrder.indexOf(b);
-  if (context.signal?.aborted) throw interrupted(stopped.sort(order), skipped);
-  if (failures.length > 0) {
-    failures.sort((a, b) => order(a.name, b.name));
-    throw new PackagesFailed(failures, skipped.sort((a, b) => order(a.name, b.name)));
-  }
-  if (options.only) return { built, cached };
-
-  const profileId = resolved.profileArtifactId;
-  const profileDir = artifactDir(store, profileId);
-  const upToDate = built.length === 0 && await artifactState(store, profileId) === "built";
-  if (!upToDate) {
-    emit({ type: "start", name: "profile", id: profileId });
-    const started = performance.now();
-    let outcome;
-    try {
-      outcome = await buildArtifact(resolved.profileBuildSpec, profileId, { isProfile: true }, {
-        ...context,
-        onOutput: (line) => emit({ type: "output", name: "profile", line }),
-      });
-    } catch (error) {
-      if (error instanceof HitError && context.signal?.aborted) throw interrupted(["profile"], []);
-      throw error;
-    }
-    emit({
-      type: "done",
-      name: "profile",
-      id: profileId,
-      seconds: (performance.now() - started) / 1000,
-      status: outcome.status,
-    });
-  }
-  let link: string | undefined;
-  if (options.link !== undefined) {
-    link = await linkProfile(profileDir, options.link, context.config.gcRoots);
-    emit({ type: "linked", link, dir: profileDir, upToDate });
-  }
-  return { built, cached, profileDir, link };
+  return { built, cached, failures, stopped, skipped };
 }
 
 /**
@@ -265,7 +315,7 @@ export async function ensureSources(
 }
 
 /** The error of an interrupted run: what was stopped, and what never started. */
-function interrupted(stopped: string[], skipped: { name: string }[]): HitError {
+export function interrupted(stopped: string[], skipped: { name: string }[]): HitError {
   const context: string[] = [];
   const quote = (names: string[]) => names.map((name) => `"${name}"`).join(", ");
   if (stopped.length > 0) context.push(`stopped: ${quote(stopped)}`);
