@@ -3,10 +3,11 @@
  * reference run from the same run (Deno's own start-up, the original HashDist's figure), so
  * the figures compare across machines. Timings live here, never in tests.
  *
- *   deno task bench [spec|fetch|build|remote ...]      (no suite: every suite)
+ *   deno task bench [spec|fetch|build|slurm|remote ...]      (no suite: every suite)
  */
 import { benchBuild } from "./_bench_build.ts";
 import { benchFetch } from "./_bench_fetch.ts";
+import { benchSlurm } from "./_bench_slurm.ts";
 import { benchRemote } from "./_bench_remote.ts";
 import { benchSpec } from "./_bench_spec.ts";
 
@@ -15,6 +16,7 @@ const SUITES: Record<string, () => Promise<void>> = {
   spec: benchSpec,
   fetch: benchFetch,
   build: benchBuild,
+  slurm: benchSlurm,
   remote: benchRemote,
 };
 

@@ -68,6 +68,10 @@ const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import("./cli/build_postprocess.ts")).buildPostprocessCommand,
   },
   {
+    names: ["build-artifact"],
+    load: async () => (await import("./cli/build_artifact.ts")).buildArtifactCommand,
+  },
+  {
     names: ["build-write-files"],
     load: async () => (await import("./cli/build_write_files.ts")).buildWriteFilesCommand,
   },

@@ -24,6 +24,12 @@ import type { LinkAction } from "../spec/profile_links.ts";
 import { checkOfflineSources, prefetchCommand } from "../stages/missing_sources.ts";
 import { type OptionSpec, parseOptions, splitOverrides, usageError } from "./args.ts";
 import { chooseProgressMode, ProgressWriter } from "./build_progress.ts";
+import {
+  chooseExecutor,
+  EXECUTOR_OPTIONS,
+  type ExecutorArgs,
+  executorArgs,
+} from "./build_executor.ts";
 import { type Command, commandConfig, type CommandContext } from "./command.ts";
 import { isOffline, SOURCE_OPTIONS, withMirrors } from "./source_options.ts";
 import { CHECK_OPTIONS, renderCheckResults, runCheck } from "./build_check.ts";
@@ -51,6 +57,10 @@ export interface BuildArgs {
   /** Build stored artifacts again and compare (`--check`), keeping the second builds (`--keep`). */
   check: boolean;
   keep: boolean;
+  /** Where packages build: `--executor` and the `--slurm-*` options. */
+  executor: ExecutorArgs;
+  /** Whether `-j` was given (a Slurm job then asks for that many CPUs). */
+  jobsGiven: boolean;
   /** Push what was built (and its closure) to the push remote afterwards. */
   push: boolean;
   /** Ask no remote: build everything here. */
@@ -88,6 +98,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   { name: "package", value: "NAME", description: "build only this package (and no profile)" },
   ...SOURCE_OPTIONS,
+  ...EXECUTOR_OPTIONS,
   { name: "push", description: "push the profile and its artifacts to the push remote" },
   { name: "no-remote", description: "pull nothing from the remotes: build everything here" },
   { name: "verbose", short: "v", description: "stream the build output" },
@@ -177,6 +188,8 @@ export function buildArgsFrom(
     quiet: values.quiet === true,
     check: values.check === true,
     keep: values.keep === true,
+    executor: executorArgs(command, values, repeated),
+    jobsGiven: values.jobs !== undefined,
     push: values.push === true,
     noRemote: values["no-remote"] === true,
   };
@@ -195,6 +208,8 @@ name without ".yaml") in the current folder at it. Packages whose build dependen
 build at once; together they never use more than N CPUs (each gets its share as
 HASHDIST_CPU_COUNT). After a failure no new build starts (with -k, every package that does not
 depend on it still builds); Ctrl-C stops every build and leaves only complete artifacts.
+With --executor slurm, each missing package builds as a Slurm batch job instead, asking for N
+CPUs (default: a node), on a store every node mounts (see "Clusters" in the README).
 
 With --check, builds each package that is in the store again, in a fresh staging folder under
 the same sandbox, and compares it with the stored artifact (hit's own files and the log
@@ -208,7 +223,8 @@ examples:
   hit build examples/stack.yaml
   hit build stack.yaml -j 4 -k -o mystack
   hit build stack.yaml --push
-  hit build --check examples/stack.yaml --package libgreet --keep`,
+  hit build --check examples/stack.yaml --package libgreet --keep
+  hit build stack.yaml --executor slurm --slurm-partition compute --slurm-time 1:00:00`,
   options: BUILD_OPTIONS,
   async run(args: string[], context: CommandContext): Promise<number> {
     return await runBuild(parseBuildArgs(args, navigator.hardwareConcurrency || 1), context);
@@ -328,6 +344,10 @@ export async function runBuild(
           config.buildStore,
           (name, message) => progress.event({ type: "warning", name, message }),
         ),
+        executor: chooseExecutor(parsed.executor, config, build, {
+          env: context.env,
+          cpus: parsed.jobsGiven ? parsed.jobs : undefined,
+        }),
       });
     } catch (error) {
       if (error instanceof PackagesFailed) await context.stderr.write(renderLogTails(error));

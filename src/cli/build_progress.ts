@@ -69,7 +69,11 @@ export function applyEvent(state: ProgressState, event: BuildEvent, now: number)
           name: event.name,
           cpus: event.cpus,
           startedAt: now,
-          stage: event.name === "profile" ? "linking" : "starting",
+          stage: event.name === "profile"
+            ? "linking"
+            : event.node === undefined
+            ? "starting"
+            : `on ${event.node}`,
           lastLine: "",
         }],
       };
@@ -105,6 +109,7 @@ export function applyEvent(state: ProgressState, event: BuildEvent, now: number)
     case "stopped":
     case "skipped":
       return { ...state, skipped: state.skipped + 1, running: without(event.name) };
+    case "queued":
     case "linked":
       return state;
   }
@@ -231,8 +236,14 @@ function plainText(event: BuildEvent, verbose: boolean): string | undefined {
         : `${event.toBuild.length} to build, ${event.cached.length} already built`;
     case "fetch":
       return undefined;
+    case "queued":
+      return `[${event.name}] queued as Slurm job ${event.job}, waiting for ${
+        event.waiting === "dependencies" ? "its dependencies" : "resources"
+      }`;
     case "start":
-      return `[${event.name}] building ${event.id}`;
+      return `[${event.name}] building ${event.id}${
+        event.node === undefined ? "" : ` on ${event.node}`
+      }`;
     case "output":
       return verbose ? `[${event.name}] ${event.line}` : undefined;
     case "done":

@@ -6,6 +6,7 @@
 import type { Config, SandboxName } from "../core/config.ts";
 import { DEFAULT_LIMITS, type SandboxSetup } from "../stages/sandbox.ts";
 import { chooseSandbox } from "../stages/sandbox_select.ts";
+import { sandboxFilesDir } from "../stages/sandbox_bwrap.ts";
 import { hostToolPaths } from "../stages/host_paths.ts";
 import type { CommandContext } from "./command.ts";
 
@@ -21,7 +22,7 @@ export async function buildSandbox(
 ): Promise<SandboxSetup> {
   const { config, context } = options;
   const setup = await chooseSandbox(asked ?? config.sandbox ?? "auto", {
-    buildTemp: config.buildTemp,
+    filterDir: sandboxFilesDir(config.buildStore),
     limits: { ...DEFAULT_LIMITS, ...config.sandboxLimits },
     hostPaths: [
       ...config.sandboxPaths ?? [],

@@ -4,7 +4,7 @@
  * under, with the fix when none works and how to show host folders outside `/usr` to builds.
  */
 import type { Config } from "../core/config.ts";
-import { findBwrap, prepareBwrap, probeBwrap } from "../stages/sandbox_bwrap.ts";
+import { findBwrap, prepareBwrap, probeBwrap, sandboxFilesDir } from "../stages/sandbox_bwrap.ts";
 import { landlockDetails, probeLandlock } from "../stages/sandbox_landlock.ts";
 import type { CommandContext } from "./command.ts";
 import type { CheckResult } from "./self_check.ts";
@@ -55,7 +55,7 @@ async function bwrapCheck(config: Config | undefined): Promise<CheckResult> {
   }
   let seccompFile: string | undefined;
   if (config !== undefined) {
-    seccompFile = (await prepareBwrap(bwrap, config.buildTemp)).seccompFile;
+    seccompFile = (await prepareBwrap(bwrap, sandboxFilesDir(config.buildStore))).seccompFile;
   }
   const problem = await probeBwrap(bwrap, seccompFile);
   if (problem === undefined) {

@@ -39,8 +39,25 @@ export interface Config {
     cpuSeconds?: number;
     fileSize?: number;
   };
+  /** `executor:` (hit's own key): where packages build when `--executor` is not given. */
+  executor?: ExecutorSettings;
   /** `remotes:` (hit's own key): binary caches, asked in order before a build. */
   remotes?: Remote[];
+}
+
+/** Where packages build: on this machine, or as Slurm jobs with these `sbatch` settings. */
+export type ExecutorSettings = { kind: "local" } | { kind: "slurm" } & SlurmSettings;
+
+/** The `sbatch` settings of `executor: {slurm: …}`. */
+export interface SlurmSettings {
+  partition?: string;
+  time?: string;
+  account?: string;
+  qos?: string;
+  /** More `sbatch` arguments, as they are. */
+  extraArgs?: string[];
+  /** Packages of a chain built in one job. */
+  group?: number;
 }
 
 /** The values of `sandbox:` and `--sandbox`. */
@@ -198,6 +215,7 @@ export function parseConfig(text: string, file: string): Config {
     ...fetchSettingsOf(map, base, fail),
     sandboxPaths: sandboxPathsOf(map.sandbox_paths, base, fail),
     sandboxLimits: sandboxLimitsOf(map.sandbox_limits, fail),
+    ...executorOf(map.executor, fail),
     remotes: parseRemotes(map.remotes, base, fail),
   };
 }
@@ -290,6 +308,46 @@ function sandboxLimitsOf(
     limits[field] = number as number;
   }
   return limits;
+}
+
+const SLURM_KEYS = ["partition", "time", "account", "qos", "extra_args", "group"];
+
+/** `executor: local`, `executor: slurm`, or `executor: {slurm: {partition: …, …}}`. */
+function executorOf(
+  value: unknown,
+  fail: (message: string, hint?: string) => never,
+): { executor?: ExecutorSettings } {
+  if (value === undefined || value === null) return {};
+  if (value === "local" || value === "slurm") return { executor: { kind: value } };
+  const hint = "write `executor: local`, `executor: slurm` or `executor: {slurm: {partition: P}}`";
+  if (!isMap(value) || Object.keys(value).join() !== "slurm") {
+    return fail(`"executor" must be "local", "slurm" or {slurm: {…}}`, hint);
+  }
+  const slurm = (value as ValueMap).slurm ?? {};
+  if (!isMap(slurm)) return fail(`"executor.slurm" must be a mapping`, hint);
+  const settings: SlurmSettings = {};
+  for (const [key, item] of Object.entries(slurm)) {
+    if (!SLURM_KEYS.includes(key)) {
+      fail(`unknown key "executor.slurm.${key}"`, `the keys are ${SLURM_KEYS.join(", ")}`);
+    }
+    if (key === "group") {
+      if (!Number.isInteger(item) || (item as number) < 1) {
+        fail(`"executor.slurm.group" must be a whole number from 1, found ${describeValue(item)}`);
+      }
+      settings.group = item as number;
+    } else if (key === "extra_args") {
+      if (!Array.isArray(item) || !item.every((arg) => typeof arg === "string")) {
+        fail(`"executor.slurm.extra_args" must be a list of strings`);
+      }
+      settings.extraArgs = item as string[];
+    } else {
+      if (typeof item !== "string" && typeof item !== "number") {
+        fail(`"executor.slurm.${key}" must be a string, found ${describeValue(item)}`);
+      }
+      settings[key as "partition" | "time" | "account" | "qos"] = String(item);
+    }
+  }
+  return { executor: { kind: "slurm", ...settings } };
 }
 
 /**

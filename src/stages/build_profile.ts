@@ -35,7 +35,8 @@ export interface SourceStore {
 export type BuildEvent =
   | { type: "plan"; toBuild: string[]; cached: string[] }
   | { type: "fetch"; name: string; key: string; bytes?: number; total?: number }
-  | { type: "start"; name: string; id: string; cpus?: number }
+  | { type: "queued"; name: string; id: string; job: string; waiting: "dependencies" | "resources" }
+  | { type: "start"; name: string; id: string; cpus?: number; node?: string }
   | { type: "output"; name: string; line: string }
   | { type: "done"; name: string; id: string; seconds: number; status: "built" | "cached" }
   | { type: "failed"; name: string; id: string; seconds: number; error: HitError }
@@ -56,6 +57,8 @@ export interface BuildProfileOptions {
   /** After a failure, build every package that does not depend on it. */
   keepGoing?: boolean;
   onEvent?: (event: BuildEvent) => void;
+  /** Where the packages build: here (the default, `buildPackagesHere`) or elsewhere (Slurm). */
+  executor?: PackageExecutor;
   /**
    * Asks the remotes for an artifact before it is built (`stages/pull_remotes.ts`); answers
    * where it came from, or undefined to build it here.
@@ -68,6 +71,31 @@ export interface PulledFrom {
   remote: string;
   bytes: number;
 }
+
+/** What one run of package builds did. */
+export interface PackagesRun {
+  built: string[];
+  cached: string[];
+  failures: PackageFailure[];
+  /** Packages whose build was stopped by an interrupt. */
+  stopped: string[];
+  skipped: { name: string; reason: SkipReason }[];
+}
+
+/** What an executor is given besides the packages. */
+export interface ExecutorRun {
+  /** Every source of `packages` is in the source cache by now. */
+  emit: (event: BuildEvent) => void;
+  keepGoing: boolean;
+  serial: boolean;
+  signal?: AbortSignal;
+}
+
+/**
+ * Builds `packages` (in build order; their build dependencies outside the list are in the
+ * store) and reports each as built, failed, stopped or skipped, never throwing for a package.
+ */
+export type PackageExecutor = (packages: PackageResult[], run: ExecutorRun) => Promise<PackagesRun>;
 
 /** What a profile build made. */
 export interface BuildProfileResult {
@@ -163,55 +191,16 @@ export async function buildProfile(
   // Every source first, so that a long build never waits on the network half-way.
   await ensureSources(toBuild, sources, { signal: context.signal, onEvent: emit });
 
-  const built: string[] = [];
-  const failures: PackageFailure[] = [];
-  const stopped: string[] = [];
-  const skipped: { name: string; reason: SkipReason }[] = [];
-  const schedule = createSchedule(
-    toBuild.map((pkg) => ({ name: pkg.name, deps: pkg.buildDeps })),
-    { cpus: context.cpuCount, serial: options.serial, keepGoing: options.keepGoing },
-  );
-  // The event of each ended build, emitted once the schedule knows, so that no start is ever
-  // reported after the failure that stopped the run.
-  const ended = new Map<string, BuildEvent>();
-  await runSchedule(schedule, async (name, cpus) => {
-    const pkg = resolved.packages.get(name)!;
-    emit({ type: "start", name, id: pkg.artifactId, cpus });
-    const started = performance.now();
-    const seconds = () => (performance.now() - started) / 1000;
-    try {
-      const outcome = await buildArtifact(pkg.buildSpec, pkg.artifactId, { isProfile: false }, {
-        ...context,
-        cpuCount: cpus,
-        onOutput: (line) => emit({ type: "output", name, line }),
-      });
-      (outcome.status === "built" ? built : cached).push(name);
-      const status = outcome.status;
-      ended.set(name, { type: "done", name, id: pkg.artifactId, seconds: seconds(), status });
-      return "built";
-    } catch (error) {
-      if (!(error instanceof HitError)) throw error;
-      if (context.signal?.aborted) {
-        stopped.push(name);
-        ended.set(name, { type: "stopped", name, id: pkg.artifactId, seconds: seconds() });
-      } else {
-        error.location.package ??= name;
-        failures.push({ name, error });
-        ended.set(name, { type: "failed", name, id: pkg.artifactId, seconds: seconds(), error });
-      }
-      return "failed";
-    }
-  }, {
+  const run: ExecutorRun = {
+    emit,
+    keepGoing: options.keepGoing ?? false,
+    serial: options.serial ?? false,
     signal: context.signal,
-    onFinish: (name) => {
-      const event = ended.get(name);
-      if (event !== undefined) emit(event);
-    },
-    onSkip: (name, reason) => {
-      skipped.push({ name, reason });
-      emit({ type: "skipped", name, reason });
-    },
-  });
+  };
+  const { built, cached: raced, failures, stopped, skipped } = options.executor
+    ? await options.executor(toBuild, run)
+    : await buildPackagesHere(resolved, context, toBuild, run);
+  cached.push(...raced);
   const order = (a: string, b: string) =>
     resolved.buildOrder.indexOf(a) - resolved.buildOrder.indexOf(b);
   if (context.signal?.aborted) throw interrupted(stopped.sort(order), skipped);
@@ -260,6 +249,67 @@ export async function buildProfile(
   return { built, cached, pulled, profileDir, link };
 }
 
+/** The local executor: builds `toBuild` on this machine, within the run's CPU budget. */
+export async function buildPackagesHere(
+  resolved: ResolvedProfile,
+  context: BuildContext,
+  toBuild: PackageResult[],
+  run: ExecutorRun,
+): Promise<PackagesRun> {
+  const emit = run.emit;
+  const built: string[] = [];
+  const cached: string[] = [];
+  const failures: PackageFailure[] = [];
+  const stopped: string[] = [];
+  const skipped: { name: string; reason: SkipReason }[] = [];
+  const schedule = createSchedule(
+    toBuild.map((pkg) => ({ name: pkg.name, deps: pkg.buildDeps })),
+    { cpus: context.cpuCount, serial: run.serial, keepGoing: run.keepGoing },
+  );
+  // The event of each ended build, emitted once the schedule knows, so that no start is ever
+  // reported after the failure that stopped the run.
+  const ended = new Map<string, BuildEvent>();
+  await runSchedule(schedule, async (name, cpus) => {
+    const pkg = resolved.packages.get(name)!;
+    emit({ type: "start", name, id: pkg.artifactId, cpus });
+    const started = performance.now();
+    const seconds = () => (performance.now() - started) / 1000;
+    try {
+      const outcome = await buildArtifact(pkg.buildSpec, pkg.artifactId, { isProfile: false }, {
+        ...context,
+        cpuCount: cpus,
+        onOutput: (line) => emit({ type: "output", name, line }),
+      });
+      (outcome.status === "built" ? built : cached).push(name);
+      const status = outcome.status;
+      ended.set(name, { type: "done", name, id: pkg.artifactId, seconds: seconds(), status });
+      return "built";
+    } catch (error) {
+      if (!(error instanceof HitError)) throw error;
+      if (context.signal?.aborted) {
+        stopped.push(name);
+        ended.set(name, { type: "stopped", name, id: pkg.artifactId, seconds: seconds() });
+      } else {
+        error.location.package ??= name;
+        failures.push({ name, error });
+        ended.set(name, { type: "failed", name, id: pkg.artifactId, seconds: seconds(), error });
+      }
+      return "failed";
+    }
+  }, {
+    signal: context.signal,
+    onFinish: (name) => {
+      const event = ended.get(name);
+      if (event !== undefined) emit(event);
+    },
+    onSkip: (name, reason) => {
+      skipped.push({ name, reason });
+      emit({ type: "skipped", name, reason });
+    },
+  });
+  return { built, cached, failures, stopped, skipped };
+}
+
 /**
  * Makes every source of `packages`, and their build-script bundles, present in the cache.
  * @throws {HitError} for a source no mirror or URL has (naming the package), or when
@@ -297,7 +347,7 @@ export async function ensureSources(
 }
 
 /** The error of an interrupted run: what was stopped, and what never started. */
-function interrupted(stopped: string[], skipped: { name: string }[]): HitError {
+export function interrupted(stopped: string[], skipped: { name: string }[]): HitError {
   const context: string[] = [];
   const quote = (names: string[]) => names.map((name) => `"${name}"`).join(", ");
   if (stopped.length > 0) context.push(`stopped: ${quote(stopped)}`);

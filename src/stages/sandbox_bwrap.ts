@@ -59,20 +59,29 @@ export function missingBwrapError(): HitError {
 }
 
 /**
- * The tools for `bwrap`: writes the seccomp filter into `buildTemp` (named by its hash, by
+ * The tools for `bwrap`: writes the seccomp filter into `filterDir` (named by its hash, by
  * rename, read-only) unless it is there.
  */
-export async function prepareBwrap(program: string, buildTemp: string): Promise<BwrapTools> {
+export async function prepareBwrap(program: string, filterDir: string): Promise<BwrapTools> {
   const filter = seccompFilter({ unixSocketsOnly: false });
   const hash = createHash("sha256").update(filter).digest("hex").slice(0, 16);
-  const seccompFile = join(buildTemp, `.seccomp-${hash}.bpf`);
+  const seccompFile = join(filterDir, `seccomp-${hash}.bpf`);
   if (!await isFile(seccompFile)) {
-    const temp = await Deno.makeTempFile({ dir: buildTemp, prefix: ".seccomp-" });
+    await Deno.mkdir(filterDir, { recursive: true });
+    const temp = await Deno.makeTempFile({ dir: filterDir, prefix: ".seccomp-" });
     await Deno.writeFile(temp, filter);
     await Deno.chmod(temp, 0o444);
     await Deno.rename(temp, seccompFile);
   }
   return { program, seccompFile, prlimit: findProgram(["/usr/bin/prlimit", "/bin/prlimit"]) };
+}
+
+/**
+ * Where the store keeps the sandbox's own files (the seccomp filter): a dot-folder of the build
+ * store, which `hit gc` and the store's listings leave alone, not the build folders' parent.
+ */
+export function sandboxFilesDir(buildStore: string): string {
+  return join(buildStore, ".sandbox");
 }
 
 async function isFile(path: string): Promise<boolean> {

@@ -11,7 +11,8 @@ import { landlockDetails, probeLandlock, type StageProgram } from "./sandbox_lan
 
 /** What choosing a sandbox needs. */
 export interface SandboxOptions {
-  buildTemp: string;
+  /** Where the seccomp filter file is kept (`sandboxFilesDir`). */
+  filterDir: string;
   limits: SandboxLimits;
   hostPaths: string[];
   /** The Landlock stage program, when this `hit` can start one. */
@@ -37,7 +38,7 @@ export async function chooseSandbox(
       if (choice === "bwrap") throw missingBwrapError();
       bwrapProblem = "bubblewrap (bwrap) is not installed";
     } else {
-      const bwrap = await prepareBwrap(program, options.buildTemp);
+      const bwrap = await prepareBwrap(program, options.filterDir);
       if (choice === "bwrap") return { kind: "bwrap", bwrap, ...base, details: bwrapDetails() };
       const problem = await probeBwrap(program, bwrap.seccompFile);
       if (problem === undefined) {

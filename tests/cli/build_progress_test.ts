@@ -275,3 +275,32 @@ Deno.test("ProgressWriter in live mode redraws the block and leaves ended builds
       "\r\x1b[1A\x1b[J",
   );
 });
+
+Deno.test("the progress view shows Slurm jobs: queued, then building on their node", () => {
+  const time = new Date(2024, 0, 2, 9, 5, 7);
+  const line = (event: BuildEvent) => renderPlainLine(event, { time, verbose: false });
+  assert.equal(
+    line({ type: "queued", name: "b", id: "b/x", job: "12", waiting: "dependencies" }),
+    "09:05:07 [b] queued as Slurm job 12, waiting for its dependencies\n",
+  );
+  assert.equal(
+    line({ type: "queued", name: "b", id: "b/x", job: "12", waiting: "resources" }),
+    "09:05:07 [b] queued as Slurm job 12, waiting for resources\n",
+  );
+  assert.equal(
+    line({ type: "start", name: "b", id: "b/x", node: "node7" }),
+    "09:05:07 [b] building b/x on node7\n",
+  );
+  let state = applyEvent(initialProgress(0), { type: "plan", toBuild: ["b"], cached: [] }, 0);
+  state = applyEvent(state, {
+    type: "queued",
+    name: "b",
+    id: "b/x",
+    job: "12",
+    waiting: "resources",
+  }, 1);
+  assert.deepEqual(state.running, []);
+  state = applyEvent(state, { type: "start", name: "b", id: "b/x", node: "node7" }, 2);
+  assert.equal(state.running[0].stage, "on node7");
+  assert.match(renderProgress(state, { width: 80, now: 3000 }), /^ {2}b\s+on node7\s+0:02$/m);
+});

@@ -98,3 +98,34 @@ Deno.test("parseConfig() reads sandbox_paths relative to the file and checks san
     /"sandbox_paths" must be a list of folders/,
   );
 });
+
+Deno.test("parseConfig() reads the executor key with its Slurm settings", () => {
+  const base = "build_stores: [{dir: b}]\nsource_caches: [{dir: s}]\nbuild_temp: t\ncache: c\n" +
+    "gc_roots: g\n";
+  const read = (text: string) => parseConfig(base + text, "/c/config.yaml").executor;
+  assert.equal(read(""), undefined);
+  assert.deepEqual(read("executor: local\n"), { kind: "local" });
+  assert.deepEqual(read("executor: slurm\n"), { kind: "slurm" });
+  assert.deepEqual(
+    read(
+      "executor:\n  slurm:\n    partition: compute\n    time: 90\n    account: chem\n" +
+        "    qos: low\n    extra_args: [--exclusive]\n    group: 3\n",
+    ),
+    {
+      kind: "slurm",
+      partition: "compute",
+      time: "90",
+      account: "chem",
+      qos: "low",
+      extraArgs: ["--exclusive"],
+      group: 3,
+    },
+  );
+  assert.throws(() => read("executor: pbs\n"), /"executor" must be "local", "slurm"/);
+  assert.throws(
+    () => read("executor: {slurm: {queue: x}}\n"),
+    /unknown key "executor.slurm.queue"/,
+  );
+  assert.throws(() => read("executor: {slurm: {group: 0}}\n"), /"executor.slurm.group" must be/);
+  assert.throws(() => read("executor: {slurm: {extra_args: -x}}\n"), /must be a list of strings/);
+});

@@ -6,7 +6,7 @@ import { artifactDir } from "../../src/core/build_store.ts";
 import { artifactId } from "../../src/spec/artifact_id.ts";
 import type { ValueMap } from "../../src/spec/values.ts";
 import { buildArtifact } from "../../src/stages/build_artifact.ts";
-import { findBwrap, prepareBwrap } from "../../src/stages/sandbox_bwrap.ts";
+import { findBwrap, prepareBwrap, sandboxFilesDir } from "../../src/stages/sandbox_bwrap.ts";
 import { selfCommand } from "../../src/self_command.ts";
 
 Deno.test("buildArtifact() runs hit logpipe: lines written to the pipe land in the log", async () => {
@@ -27,7 +27,7 @@ Deno.test("buildArtifact() runs hit logpipe: lines written to the pipe land in t
     };
     const id = artifactId(spec);
     const bwrap = findBwrap();
-    const tools = bwrap ? await prepareBwrap(bwrap, config.buildTemp) : undefined;
+    const tools = bwrap ? await prepareBwrap(bwrap, sandboxFilesDir(config.buildStore)) : undefined;
     await buildArtifact(spec, id, { isProfile: false }, {
       config,
       sandbox: bwrap ? "bwrap" : "none",
