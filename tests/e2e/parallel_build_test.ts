@@ -205,7 +205,7 @@ Deno.test("hit build after a failure starts nothing new, lets running builds fin
   }
   assert.match(
     result.stderr,
-    /^--- mid2: last 1 lines of .*build\.log ---\nmid2 fails on purpose\n/m,
+    /^--- mid2: last 2 lines of .*build\.log ---\nhit \S+: build of mid2\/\S+ on .*\nmid2 fails on purpose\n/m,
   );
   assert.match(result.stderr, /^error: build "mid2\/\S+": run job: .* failed with exit code 7$/m);
   assert.match(result.stderr, /^hint: the build folder is kept: .*mid2-/m);
@@ -235,7 +235,10 @@ Deno.test("hit build -k builds every package that does not depend on a failure, 
   for (const name of failing) {
     assert.match(
       result.stderr,
-      new RegExp(`^--- ${name}: last 1 lines of .*\\n${name} fails on purpose\\n---$`, "m"),
+      new RegExp(
+        `^--- ${name}: last 2 lines of .*\\nhit \\S+: build of ${name}/.*\\n${name} fails on purpose\\n---$`,
+        "m",
+      ),
     );
   }
   const error = result.stderr.slice(result.stderr.indexOf("error: "));
