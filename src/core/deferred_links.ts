@@ -6,7 +6,8 @@
  */
 import { join, resolve } from "node:path";
 import { HitError } from "../errors.ts";
-import { checkSymlinkTarget, type DeferredLink } from "./unpack.ts";
+import { checkSymlinkTarget } from "./unpack_plan.ts";
+import type { DeferredLink } from "./unpack_writer.ts";
 
 /** Options of `createDeferredLinks`. */
 export interface DeferredLinkOptions {
