@@ -131,8 +131,16 @@ async function listTar(
       }),
     );
     for await (const entry of readTar(decompressStream(raw, type, archive), { name: archive })) {
-      const { path, type, typeflag, linkTarget, mode, mtime } = entry;
-      members.push({ path, type, typeflag, linkTarget, mode, mtime });
+      const { path, type, typeflag, linkTarget, mode, mtime, badName } = entry;
+      members.push({
+        path,
+        type,
+        typeflag,
+        linkTarget,
+        mode,
+        mtime,
+        ...(badName ? { badName } : {}),
+      });
     }
   } catch (error) {
     // A damaged file is reported as a hash mismatch when a hash was expected (step 1).
@@ -154,6 +162,7 @@ async function listZip(archive: string, expectedHash: string | undefined): Promi
       mode: entry.mode,
       mtime: entry.mtime,
       zip: entry,
+      ...(entry.badName ? { badName: entry.badName } : {}),
     };
     if (entry.type === "symlink") {
       member.linkTarget = new TextDecoder().decode(await zip.read(entry));
@@ -193,7 +202,7 @@ async function extractZip(
   for (const action of plan) {
     if (action === null) continue;
     const entry = action.member.zip!;
-    await writer.write(action, action.member.type === "file" ? [await zip.read(entry)] : undefined);
+    await writer.write(action, action.member.type === "file" ? zip.stream(entry) : undefined);
   }
 }
 

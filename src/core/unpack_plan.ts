@@ -4,6 +4,7 @@
  * outside the target refused. Pure: it touches no files.
  */
 import { HitError } from "../errors.ts";
+import { quoteName } from "./member_name.ts";
 import type { TarEntryType } from "./tar_reader.ts";
 import type { ZipEntry } from "./zip_reader.ts";
 
@@ -28,6 +29,8 @@ export interface Member {
   path: string;
   type: TarEntryType;
   typeflag?: string;
+  /** The name or link target is not UTF-8 (see `TarEntry.badName`). */
+  badName?: true;
   linkTarget?: string;
   mode?: number;
   mtime?: number;
@@ -58,18 +61,22 @@ export function planMembers(
 ): (Action | null)[] {
   const kinds = new Map<string, "file" | "directory" | "symlink">();
   const refuse = (member: Member, reason: string) =>
-    new HitError(`unpack "${context.archive}": refusing entry "${member.path}": ${reason}`);
+    new HitError(
+      `unpack "${context.archive}": refusing entry ${quoteName(member.path)}: ${reason}`,
+    );
   return members.map((member) => {
     checkRawPath(member.path, (reason) => refuse(member, reason));
     if (member.type === "other") {
       throw refuse(
         member,
-        `devices, fifos and sockets are not unpacked (type "${member.typeflag ?? "?"}")`,
+        `devices, fifos and sockets are not unpacked (type ${quoteName(member.typeflag ?? "?")})`,
       );
     }
-    if (!isAscii(member.path)) {
+    // A Deno path is a string: bytes that are not UTF-8 cannot name the file GNU tar would make.
+    if (member.badName) {
       context.warnings.push(
-        `skipped entry "${member.path}" of "${context.archive}": the name is not ASCII`,
+        `skipped entry ${quoteName(member.path)} of "${context.archive}": its name or link ` +
+          "target is not valid UTF-8",
       );
       return null;
     }
@@ -79,9 +86,11 @@ export function planMembers(
       const parent = parts.slice(0, i).join("/");
       const kind = kinds.get(parent);
       if (kind === "symlink") {
-        throw refuse(member, `the path passes through the symlink "${parent}"`);
+        throw refuse(member, `the path passes through the symlink ${quoteName(parent)}`);
       }
-      if (kind === "file") throw refuse(member, `the path passes through the file "${parent}"`);
+      if (kind === "file") {
+        throw refuse(member, `the path passes through the file ${quoteName(parent)}`);
+      }
       kinds.set(parent, "directory");
     }
     const key = parts.join("/");
@@ -97,10 +106,13 @@ export function planMembers(
       );
     } else if (member.type === "hardlink") {
       const link = member.linkTarget ?? "";
-      checkRawPath(link, (reason) => refuse(member, `hard link target "${link}": ${reason}`));
+      checkRawPath(
+        link,
+        (reason) => refuse(member, `hard link target ${quoteName(link)}: ${reason}`),
+      );
       const linkParts = stripPrefix(link, prefix);
       if (linkParts === null || kinds.get(linkParts.join("/")) !== "file") {
-        throw refuse(member, `hard link to a missing member "${link}"`);
+        throw refuse(member, `hard link to a missing member ${quoteName(link)}`);
       }
       action.linkParts = linkParts;
     }
@@ -133,12 +145,14 @@ export function checkSymlinkTarget(
   refuse: (reason: string) => HitError,
 ): void {
   if (link === "") throw refuse("empty symlink target");
-  if (link.startsWith("/")) throw refuse(`symlink target "${link}" is absolute`);
+  if (link.startsWith("/")) throw refuse(`symlink target ${quoteName(link)} is absolute`);
   const parts = link.split("/").filter((part) => part !== "" && part !== ".");
   let up = 0;
   while (up < parts.length && parts[up] === "..") up++;
-  if (parts.slice(up).includes("..")) throw refuse(`symlink target "${link}" goes up after a name`);
-  if (up > depth) throw refuse(`symlink target "${link}" leaves the target directory`);
+  if (parts.slice(up).includes("..")) {
+    throw refuse(`symlink target ${quoteName(link)} goes up after a name`);
+  }
+  if (up > depth) throw refuse(`symlink target ${quoteName(link)} leaves the target directory`);
 }
 
 /** The parts of `path` after `prefix`, or null when it is no longer than or outside it. */
@@ -146,9 +160,4 @@ function stripPrefix(path: string, prefix: string): string[] | null {
   if (path.length <= prefix.length || !path.startsWith(prefix)) return null;
   const parts = path.slice(prefix.length).split("/").filter((part) => part !== "" && part !== ".");
   return parts.length === 0 ? null : parts;
-}
-
-function isAscii(text: string): boolean {
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
-  return true;
 }

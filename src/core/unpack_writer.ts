@@ -5,6 +5,7 @@
  */
 import { join } from "node:path";
 import { HitError } from "../errors.ts";
+import { quoteName } from "./member_name.ts";
 import type { Action, Member } from "./unpack_plan.ts";
 
 /**
@@ -53,9 +54,9 @@ export class TargetWriter {
       if (info === null) {
         Deno.mkdirSync(path);
       } else if (info.isSymlink) {
-        throw this.#refuse(name, `the path passes through the symlink "${shown}"`);
+        throw this.#refuse(name, `the path passes through the symlink ${quoteName(shown)}`);
       } else if (!info.isDirectory) {
-        throw this.#refuse(name, `the path passes through the file "${shown}"`);
+        throw this.#refuse(name, `the path passes through the file ${quoteName(shown)}`);
       }
       this.#checked.add(path);
     }
@@ -75,7 +76,7 @@ export class TargetWriter {
     } catch (error) {
       if (error instanceof HitError || error instanceof Deno.errors.NotCapable) throw error;
       throw new HitError(
-        `unpack "${this.#archive}": write entry "${action.member.path}": ${
+        `unpack "${this.#archive}": write entry ${quoteName(action.member.path)}: ${
           (error as Error).message
         }`,
         { cause: error },
@@ -120,7 +121,10 @@ export class TargetWriter {
       const source = join(this.#target, ...action.linkParts!);
       this.ensureParents(action.linkParts!, member.path);
       if (!lstatOrNull(source)?.isFile) {
-        throw this.#refuse(member.path, `hard link to a missing member "${member.linkTarget}"`);
+        throw this.#refuse(
+          member.path,
+          `hard link to a missing member ${quoteName(member.linkTarget ?? "")}`,
+        );
       }
       Deno.linkSync(source, path);
     }
@@ -149,7 +153,10 @@ export class TargetWriter {
     this.ensureParents(sourceParts, member.path);
     // A link to itself: made now, its path would be unlinked first, leaving no source.
     if (source === key || !lstatOrNull(join(this.#target, ...sourceParts))?.isFile) {
-      throw this.#refuse(member.path, `hard link to a missing member "${member.linkTarget}"`);
+      throw this.#refuse(
+        member.path,
+        `hard link to a missing member ${quoteName(member.linkTarget ?? "")}`,
+      );
     }
     this.#deferred!.set(key, { kind: "hardlink", path: key, target: source });
   }
@@ -185,7 +192,7 @@ export class TargetWriter {
   }
 
   #refuse(name: string, reason: string): HitError {
-    return new HitError(`unpack "${this.#archive}": refusing entry "${name}": ${reason}`);
+    return new HitError(`unpack "${this.#archive}": refusing entry ${quoteName(name)}: ${reason}`);
   }
 }
 
