@@ -263,11 +263,16 @@ export async function runBuild(
     // The temp files of downloads a killed `hit` left behind.
     await reclaimDownloads(openSourceCache(config));
     using workers = new FetchWorkers();
+    // Until the progress view exists, warnings go straight to stderr.
+    let warn = (message: string) => {
+      context.stderr.write(`warning: ${message}\n`).catch(() => {});
+    };
     const sources = openSourceStore(config, {
       offline,
       env: context.env,
       signal: controller.signal,
       downloader: workers.download,
+      onWarning: (message) => warn(message),
     });
     // Held shared for the whole run: no `hit gc` removes what this run built before it is linked.
     using _gcLock = await holdBuildLock(config.buildStore, {
@@ -278,7 +283,7 @@ export async function runBuild(
       config,
       sandbox,
       setup,
-      onWarning: (message) => void context.stderr.write(`warning: ${message}\n`),
+      onWarning: (message) => warn(message),
       self: context.self(),
       unpackSource: (key, target) => sources.unpack(key, target),
       cpuCount: parsed.jobs,
@@ -301,6 +306,7 @@ export async function runBuild(
     let result;
     try {
       await using progress = openProgress(parsed, context);
+      warn = (message) => progress.event({ type: "warning", message });
       result = await buildProfile(resolved, sources, build, {
         link: parsed.packages.length > 0 || develop
           ? undefined

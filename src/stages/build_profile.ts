@@ -41,7 +41,9 @@ export type BuildEvent =
   | { type: "failed"; name: string; id: string; seconds: number; error: HitError }
   | { type: "stopped"; name: string; id: string; seconds: number }
   | { type: "skipped"; name: string; reason: SkipReason }
-  | { type: "linked"; link: string; dir: string; upToDate: boolean };
+  | { type: "linked"; link: string; dir: string; upToDate: boolean }
+  /** Something the user should know that does not stop the build (a member not unpacked). */
+  | { type: "warning"; message: string };
 
 /** Options of `buildProfile`. */
 export interface BuildProfileOptions {
