@@ -7,6 +7,7 @@
 import { basename, resolve } from "node:path";
 import { HitError } from "../errors.ts";
 import { holdBuildLock } from "../core/gc.ts";
+import { reclaimLeftovers } from "../core/leftovers.ts";
 import { resolveProfile } from "../spec/resolve.ts";
 import { type BuildContext, BuildFailure } from "../stages/build_artifact.ts";
 import { buildProfile, PackagesFailed } from "../stages/build_profile.ts";
@@ -28,6 +29,7 @@ import {
   type ExecutorArgs,
   executorArgs,
 } from "./build_executor.ts";
+import { renderLeftoverSummary } from "./render_leftovers.ts";
 import { type Command, commandConfig, type CommandContext } from "./command.ts";
 import { isOffline, SOURCE_OPTIONS, withMirrors } from "./source_options.ts";
 import { CHECK_OPTIONS, renderCheckResults, runCheck } from "./build_check.ts";
@@ -278,6 +280,12 @@ export async function runBuild(
     using _gcLock = await holdBuildLock(config.buildStore, {
       onWait: () => context.stderr.write("waiting for hit gc to finish\n").catch(() => {}),
     });
+    // Under the build lock: no `hit gc` runs, and each leftover is checked under its own lock.
+    const reclaimed = await reclaimLeftovers({
+      store: config.buildStore,
+      buildTemp: config.buildTemp,
+    });
+    if (!parsed.quiet) await context.stderr.write(renderLeftoverSummary(reclaimed, false));
     using _interrupts = listenForInterrupts(controller);
     const build: BuildContext = {
       config,

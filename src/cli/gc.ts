@@ -11,9 +11,11 @@ import {
   holdGcLock,
 } from "../core/gc.ts";
 import { readGcRoots } from "../core/gc_roots.ts";
+import { type Leftover, reclaimLeftovers } from "../core/leftovers.ts";
 import { type OptionSpec, parseOptions, usageError } from "./args.ts";
 import { type Command, commandConfig, type CommandContext } from "./command.ts";
 import { formatBytes } from "./format_bytes.ts";
+import { renderLeftovers, renderLeftoverSummary } from "./render_leftovers.ts";
 
 /** The parsed command line of `hit gc`. */
 export interface GcArgs {
@@ -87,7 +89,11 @@ export function renderGcSummary(result: GcResult, dryRun: boolean): string {
 }
 
 /** The JSON document of `hit gc --json`. */
-export function renderGcJson(result: GcResult, args: GcArgs): string {
+export function renderGcJson(
+  result: GcResult,
+  args: GcArgs,
+  leftovers: readonly Leftover[] = [],
+): string {
   return JSON.stringify(
     {
       dry_run: args.dryRun,
@@ -97,6 +103,7 @@ export function renderGcJson(result: GcResult, args: GcArgs): string {
       skipped: result.skipped,
       kept: result.kept,
       bytes: result.bytes,
+      leftovers: leftovers.map(({ kind, path, bytes }) => ({ kind, path, bytes })),
     },
     null,
     2,
@@ -114,6 +121,8 @@ Removes every artifact of the build store that no gc root keeps alive, and the g
 whose profile link is gone. A profile keeps itself and what it uses at run time: what it
 links, and what those artifacts name (rpaths, shebangs, paths in scripts). Build-only
 dependencies, which no kept artifact names, go unless --keep-build-deps is given.
+Also removes what interrupted runs left that no running hit uses: staging folders, build
+folders (kept ones too) and artifact folders without id.
 Waits for running builds to finish; builds started meanwhile wait for it.
 
 examples:
@@ -154,6 +163,14 @@ examples:
     using _lock = await holdGcLock(config.buildStore, {
       onWait: () => write({ stderr: "waiting for running builds to finish\n" }),
     });
+    // Leftovers of interrupted runs first: an artifact folder without `id` among them goes.
+    const leftovers = await reclaimLeftovers({
+      store: config.buildStore,
+      buildTemp: config.buildTemp,
+      keptBuilds: true,
+      dryRun: parsed.dryRun,
+    });
+    if (!parsed.json) await context.stdout.write(renderLeftovers(leftovers, parsed.dryRun));
     let result: GcResult;
     try {
       result = await collectGarbage(config.buildStore, config.gcRoots, {
@@ -165,7 +182,10 @@ examples:
       await pending;
     }
     await context.stdout.write(
-      parsed.json ? renderGcJson(result, parsed) : renderGcSummary(result, parsed.dryRun),
+      parsed.json
+        ? renderGcJson(result, parsed, leftovers)
+        : renderLeftoverSummary(leftovers, parsed.dryRun) +
+          renderGcSummary(result, parsed.dryRun),
     );
     return 0;
   },

@@ -106,15 +106,25 @@ Deno.test("hit gc waits for a build holding the gc lock, and skips what it canno
   await Deno.mkdir(incomplete, { recursive: true });
   await Deno.writeTextFile(join(hitHome(cwd), "gcroots", "README"), "not a root\n");
   await Deno.mkdir(join(store, ".locks"), { recursive: true });
+  // A build of `broken` runs: it holds that artifact's lock, so its folder is not a leftover.
+  const artifactLock = join(store, ".locks", "broken-bbbbbbbbbbbb.lock");
+  const builder = new Deno.Command("flock", { args: [artifactLock, "sleep", "600"] }).spawn();
   // A build holds the gc lock shared for its whole run.
   const holder = new Deno.Command("flock", {
     args: ["-s", join(store, ".locks", "gc.lock"), "sleep", "1.5"],
   }).spawn();
-  await new Promise((resolve) => setTimeout(resolve, 200));
-  const started = performance.now();
-  const gc = await runCli(["gc"], { cwd });
-  assert.ok(performance.now() - started > 1000, "hit gc did not wait for the lock");
-  await holder.status;
+  let gc;
+  try {
+    await waitUntilLocked(artifactLock);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const started = performance.now();
+    gc = await runCli(["gc"], { cwd });
+    assert.ok(performance.now() - started > 1000, "hit gc did not wait for the lock");
+  } finally {
+    builder.kill("SIGKILL");
+    await builder.status;
+    await holder.status;
+  }
   assert.deepEqual(gc, {
     code: 0,
     stdout: "removed 0 artifacts (0 B), kept 0\n",
@@ -205,3 +215,13 @@ Deno.test("hit gc rejects conflicting options with exit 2", async () => {
       'hint: run "hit help gc" for its usage\n',
   });
 });
+
+/** Waits until another process holds the lock on `path` (`flock -n` fails), for up to 60 s. */
+async function waitUntilLocked(path: string): Promise<void> {
+  for (const deadline = Date.now() + 60_000; Date.now() < deadline;) {
+    const probe = await new Deno.Command("flock", { args: ["-n", path, "true"] }).output();
+    if (!probe.success) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`nobody took the lock "${path}" within 60 s`);
+}
