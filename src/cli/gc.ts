@@ -1,7 +1,8 @@
 /**
  * `hit gc`: remove every artifact no gc root keeps alive, and stale gc roots (HASHDIST.md
- * §6.5); `hit gc --list` prints the profile links the gc roots point to. Parsing and rendering
- * are pure; `run` takes the gc lock, collects and prints as it goes.
+ * §6.5), after the leftovers of interrupted runs (`core/leftovers.ts`); `hit gc --list` prints
+ * the profile links the gc roots point to. Parsing and rendering are pure; `run` takes the gc
+ * lock, collects and prints as it goes.
  */
 import {
   collectGarbage,

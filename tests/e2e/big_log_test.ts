@@ -38,10 +38,10 @@ Deno.test("hit build of a package printing 1 GB of log stays under 200 MB RSS", 
   const [artifact] = [...Deno.readDirSync(store)];
   const gz = join(store, artifact.name, "build.log.gz");
   // `gzip -l` gives the uncompressed size (modulo 4 GB) from the gzip trailer.
-  const listed = await runProgram("gzip", ["-l", gz], {});
+  const listed = await runProgram("gzip", ["-l", gz], { cwd: dir.path });
   assert.equal(listed.code, 0, listed.stderr);
   const uncompressed = Number(listed.stdout.trim().split("\n")[1].trim().split(/\s+/)[1]);
   assert.ok(uncompressed > GIB, `the gzipped log holds ${uncompressed} bytes`);
-  const tail = await runProgram("sh", ["-c", `gzip -dc "${gz}" | tail -n 1`], {});
+  const tail = await runProgram("sh", ["-c", `gzip -dc "${gz}" | tail -n 1`], { cwd: dir.path });
   assert.equal(tail.stdout, "the last line\n");
 });
