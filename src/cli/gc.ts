@@ -11,8 +11,10 @@ import {
   type GcResult,
   holdGcLock,
 } from "../core/gc.ts";
+import { reclaimDownloads, type ReclaimedDownloads } from "../core/download_temp.ts";
 import { readGcRoots } from "../core/gc_roots.ts";
 import { type Leftover, reclaimLeftovers } from "../core/leftovers.ts";
+import { openSourceCache } from "../core/source_cache.ts";
 import { type OptionSpec, parseOptions, usageError } from "./args.ts";
 import { type Command, commandConfig, type CommandContext } from "./command.ts";
 import { formatBytes } from "./format_bytes.ts";
@@ -81,6 +83,14 @@ export function renderGcEvent(
   }
 }
 
+/** A line for the temp files of killed downloads removed, or "" for none. */
+export function renderDownloads(downloads: ReclaimedDownloads): string {
+  const count = downloads.files.length;
+  if (count === 0) return "";
+  return `removed ${count} temp ${count === 1 ? "download" : "downloads"} of interrupted ` +
+    `fetches (${formatBytes(downloads.bytes)})\n`;
+}
+
 /** The closing line of a collection: how many artifacts went, how much space, how many stay. */
 export function renderGcSummary(result: GcResult, dryRun: boolean): string {
   const count = result.removed.length;
@@ -93,8 +103,12 @@ export function renderGcSummary(result: GcResult, dryRun: boolean): string {
 export function renderGcJson(
   result: GcResult,
   args: GcArgs,
-  leftovers: readonly Leftover[] = [],
+  reclaimed: { leftovers: readonly Leftover[]; downloads: ReclaimedDownloads } = {
+    leftovers: [],
+    downloads: { files: [], bytes: 0 },
+  },
 ): string {
+  const { leftovers, downloads } = reclaimed;
   return JSON.stringify(
     {
       dry_run: args.dryRun,
@@ -105,6 +119,7 @@ export function renderGcJson(
       kept: result.kept,
       bytes: result.bytes,
       leftovers: leftovers.map(({ kind, path, bytes }) => ({ kind, path, bytes })),
+      temp_downloads: { files: downloads.files, bytes: downloads.bytes },
     },
     null,
     2,
@@ -123,7 +138,7 @@ whose profile link is gone. A profile keeps itself and what it uses at run time:
 links, and what those artifacts name (rpaths, shebangs, paths in scripts). Build-only
 dependencies, which no kept artifact names, go unless --keep-build-deps is given.
 Also removes what interrupted runs left that no running hit uses: staging folders, build
-folders (kept ones too) and artifact folders without id.
+folders (kept ones too), artifact folders without id, and temp downloads an hour old.
 Waits for running builds to finish; builds started meanwhile wait for it.
 
 examples:
@@ -171,7 +186,15 @@ examples:
       keptBuilds: true,
       dryRun: parsed.dryRun,
     });
-    if (!parsed.json) await context.stdout.write(renderLeftovers(leftovers, parsed.dryRun));
+    // The temp files of killed downloads (unlocked and an hour old; see `download_temp.ts`).
+    const downloads = parsed.dryRun
+      ? { files: [], bytes: 0 }
+      : await reclaimDownloads(openSourceCache(config));
+    if (!parsed.json) {
+      await context.stdout.write(
+        renderLeftovers(leftovers, parsed.dryRun) + renderDownloads(downloads),
+      );
+    }
     let result: GcResult;
     try {
       result = await collectGarbage(config.buildStore, config.gcRoots, {
@@ -184,7 +207,7 @@ examples:
     }
     await context.stdout.write(
       parsed.json
-        ? renderGcJson(result, parsed, leftovers)
+        ? renderGcJson(result, parsed, { leftovers, downloads })
         : renderLeftoverSummary(leftovers, parsed.dryRun) +
           renderGcSummary(result, parsed.dryRun),
     );

@@ -109,13 +109,14 @@ Deno.test("hit gc waits for a build holding the gc lock, and skips what it canno
   // A build of `broken` runs: it holds that artifact's lock, so its folder is not a leftover.
   const artifactLock = join(store, ".locks", "broken-bbbbbbbbbbbb.lock");
   const builder = new Deno.Command("flock", { args: [artifactLock, "sleep", "600"] }).spawn();
-  // A build holds the gc lock shared for its whole run.
-  const holder = new Deno.Command("flock", {
-    args: ["-s", join(store, ".locks", "gc.lock"), "sleep", "1.5"],
-  }).spawn();
+  let holder: Deno.ChildProcess | undefined;
   let gc;
   try {
     await waitUntilLocked(artifactLock);
+    // A build holds the gc lock shared for its whole run.
+    holder = new Deno.Command("flock", {
+      args: ["-s", join(store, ".locks", "gc.lock"), "sleep", "1.5"],
+    }).spawn();
     await new Promise((resolve) => setTimeout(resolve, 200));
     const started = performance.now();
     gc = await runCli(["gc"], { cwd });
@@ -123,7 +124,7 @@ Deno.test("hit gc waits for a build holding the gc lock, and skips what it canno
   } finally {
     builder.kill("SIGKILL");
     await builder.status;
-    await holder.status;
+    await holder?.status;
   }
   assert.deepEqual(gc, {
     code: 0,
