@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { storeFolders } from "../core/_store_fixture.ts";
 import { APP_OUTPUT, hitHome, maskSizes, runApp, writeAppStack } from "./_gc_stack.ts";
-import { denoDir, HIT, makeTempDir, runCli } from "./_run_cli.ts";
+import { denoDir, HIT, hitEnv, makeTempDir, runCli } from "./_run_cli.ts";
 
 const EXAMPLE = fileURLToPath(new URL("../../examples/stack.yaml", import.meta.url));
 
@@ -113,17 +113,41 @@ Deno.test("hit gc waits for a build holding the gc lock, and skips what it canno
   let gc;
   try {
     await waitUntilLocked(artifactLock);
-    // A build holds the gc lock shared for its whole run.
+    // A build holds the gc lock shared for its whole run: here until `go` is removed.
+    const go = join(cwd, "go");
+    await Deno.writeTextFile(go, "");
+    const gcLock = join(store, ".locks", "gc.lock");
     holder = new Deno.Command("flock", {
-      args: ["-s", join(store, ".locks", "gc.lock"), "sleep", "1.5"],
+      args: ["-s", gcLock, "sh", "-c", `while [ -e "${go}" ]; do sleep 0.05; done`],
     }).spawn();
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    const started = performance.now();
-    gc = await runCli(["gc"], { cwd });
-    assert.ok(performance.now() - started > 1000, "hit gc did not wait for the lock");
+    await waitUntilLocked(gcLock);
+    const child = new Deno.Command(HIT, {
+      args: ["gc"],
+      cwd,
+      clearEnv: true,
+      env: await hitEnv({ cwd }),
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const stdout = new Response(child.stdout).text();
+    // Released only once hit gc says it waits.
+    let stderr = "";
+    const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+    while (!stderr.includes("waiting for running builds to finish\n")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      stderr += value;
+    }
+    await Deno.remove(go);
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+      stderr += chunk.value;
+    }
+    gc = { code: (await child.status).code, stdout: await stdout, stderr };
   } finally {
     builder.kill("SIGKILL");
     await builder.status;
+    await Deno.remove(join(cwd, "go")).catch(() => {});
     await holder?.status;
   }
   assert.deepEqual(gc, {

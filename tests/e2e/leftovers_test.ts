@@ -85,7 +85,13 @@ function buildFolderWith(cwd: string, name: string, file: string): string | unde
 function leftovers(cwd: string): string[] {
   const store = join(hitHome(cwd), "bld");
   const found = names(join(store, ".staging")).map((entry) => `.staging/${entry}`);
-  found.push(...names(join(hitHome(cwd), "tmp")).map((entry) => `build_temp/${entry}`));
+  // The sandbox's seccomp filter is kept there on purpose, named by its hash, for every build.
+  const cached = /^\.seccomp-[0-9a-f]{16}\.bpf$/;
+  found.push(
+    ...names(join(hitHome(cwd), "tmp")).filter((entry) => !cached.test(entry)).map((entry) =>
+      `build_temp/${entry}`
+    ),
+  );
   for (const name of names(store).filter((entry) => !entry.startsWith("."))) {
     for (const short of names(join(store, name))) {
       if (!names(join(store, name, short)).includes("id")) found.push(`${name}/${short}`);
