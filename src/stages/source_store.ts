@@ -21,8 +21,8 @@ export interface SourceStoreOptions {
   signal?: AbortSignal;
   /** Downloads one URL; default: `fetchInWorker` (a fetch worker per download). */
   downloader?: Downloader;
-  /** Called with each warning of an unpack (a member skipped, and why). */
-  onWarning?: (message: string) => void;
+  /** Called with each warning of an unpack (a member skipped, and why); awaited. */
+  onWarning?: (message: string) => void | Promise<void>;
 }
 
 /** A `SourceStore` over the configuration's source cache and mirrors. */
@@ -47,7 +47,7 @@ export function openSourceStore(config: Config, options: SourceStoreOptions = {}
       const result = await unpackInWorker(cache.packPath(key), type, target, {
         expectedHash: hash,
       });
-      for (const warning of result.warnings) options.onWarning?.(warning);
+      for (const warning of result.warnings) await options.onWarning?.(warning);
     },
   };
 }
