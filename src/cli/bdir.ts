@@ -105,7 +105,10 @@ example:
       })
       : resolve(context.cwd, parsed.target);
     if (parsed.target !== undefined) await prepareTarget(target, parsed.force);
-    const sources = openSourceStore(config, { offline: parsed.offline });
+    const sources = openSourceStore(config, {
+      offline: parsed.offline,
+      onWarning: (message) => context.stderr.write(`warning: ${message}\n`),
+    });
     await sources.putHitPack(pkg.bundle.entries);
     await Deno.writeTextFile(join(target, "build.json"), formatStoreJson(pkg.buildSpec) + "\n");
     await sources.unpack(pkg.bundle.key, target);

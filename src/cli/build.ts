@@ -9,6 +9,7 @@ import { HitError } from "../errors.ts";
 import { holdBuildLock } from "../core/gc.ts";
 import { openPullRemotes, pullFromRemotes } from "../stages/pull_remotes.ts";
 import { pushClosure, pushTarget } from "./push.ts";
+import { reclaimLeftovers } from "../core/leftovers.ts";
 import { resolveProfile } from "../spec/resolve.ts";
 import { type BuildContext, BuildFailure } from "../stages/build_artifact.ts";
 import { buildProfile, PackagesFailed } from "../stages/build_profile.ts";
@@ -30,6 +31,7 @@ import {
   type ExecutorArgs,
   executorArgs,
 } from "./build_executor.ts";
+import { renderLeftoverSummary } from "./render_leftovers.ts";
 import { type Command, commandConfig, type CommandContext } from "./command.ts";
 import { isOffline, SOURCE_OPTIONS, withMirrors } from "./source_options.ts";
 import { CHECK_OPTIONS, renderCheckResults, runCheck } from "./build_check.ts";
@@ -277,11 +279,16 @@ export async function runBuild(
     // The temp files of downloads a killed `hit` left behind.
     await reclaimDownloads(openSourceCache(config));
     using workers = new FetchWorkers();
+    // Until the progress view exists, warnings go straight to stderr.
+    let warn = (message: string) => {
+      context.stderr.write(`warning: ${message}\n`).catch(() => {});
+    };
     const sources = openSourceStore(config, {
       offline,
       env: context.env,
       signal: controller.signal,
       downloader: workers.download,
+      onWarning: (message) => warn(message),
     });
     const remotes = await openPullRemotes(config, context.env, {
       noRemote: parsed.noRemote,
@@ -294,12 +301,18 @@ export async function runBuild(
     });
     // How many artifacts came from each remote, for the summary.
     const pulledFrom = new Map<string, number>();
+    // Under the build lock: no `hit gc` runs, and each leftover is checked under its own lock.
+    const reclaimed = await reclaimLeftovers({
+      store: config.buildStore,
+      buildTemp: config.buildTemp,
+    });
+    if (!parsed.quiet) await context.stderr.write(renderLeftoverSummary(reclaimed, false));
     using _interrupts = listenForInterrupts(controller);
     const build: BuildContext = {
       config,
       sandbox,
       setup,
-      onWarning: (message) => void context.stderr.write(`warning: ${message}\n`),
+      onWarning: (message) => warn(message),
       self: context.self(),
       unpackSource: (key, target) => sources.unpack(key, target),
       cpuCount: parsed.jobs,
@@ -322,6 +335,7 @@ export async function runBuild(
     let result;
     try {
       await using progress = openProgress(parsed, context);
+      warn = (message) => progress.event({ type: "warning", message });
       result = await buildProfile(resolved, sources, build, {
         link: parsed.packages.length > 0 || develop
           ? undefined

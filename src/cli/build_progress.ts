@@ -111,6 +111,7 @@ export function applyEvent(state: ProgressState, event: BuildEvent, now: number)
       return { ...state, skipped: state.skipped + 1, running: without(event.name) };
     case "queued":
     case "linked":
+    case "warning":
       return state;
   }
 }
@@ -266,6 +267,8 @@ function plainText(event: BuildEvent, verbose: boolean): string | undefined {
         : `[${event.name}] not built: the build stopped`;
     case "linked":
       return undefined;
+    case "warning":
+      return `warning: ${event.message}`;
   }
 }
 
@@ -377,6 +380,7 @@ export class ProgressWriter implements AsyncDisposable {
   /** Takes one build event. */
   event(event: BuildEvent): void {
     const { mode, verbose } = this.#options;
+    if (mode === "quiet" && event.type === "warning") this.#write(`warning: ${event.message}\n`);
     if (mode === "quiet") return;
     this.#state = applyEvent(this.#state, event, this.#options.now());
     const line = renderPlainLine(event, { time: this.#options.clock(), verbose });

@@ -35,7 +35,10 @@ example:
     const document = JSON.parse(await Deno.readTextFile(input));
     const list = selectKey(document, (values.key as string | undefined) ?? "sources");
     if (!Array.isArray(list)) throw new HitError(`unpack sources: "${input}" has no source list`);
-    const sources = openSourceStore(await commandConfig(context), { offline: true });
+    const sources = openSourceStore(await commandConfig(context), {
+      offline: true,
+      onWarning: (message) => context.stderr.write(`warning: ${message}\n`),
+    });
     for (const entry of list as { key?: unknown; target?: unknown }[]) {
       if (typeof entry?.key !== "string") {
         throw new HitError(`unpack sources: an entry lacks "key"`);

@@ -1,7 +1,8 @@
 /**
  * `hit gc`: remove every artifact no gc root keeps alive, and stale gc roots (HASHDIST.md
- * §6.5); `hit gc --list` prints the profile links the gc roots point to. Parsing and rendering
- * are pure; `run` takes the gc lock, collects and prints as it goes.
+ * §6.5), after the leftovers of interrupted runs (`core/leftovers.ts`); `hit gc --list` prints
+ * the profile links the gc roots point to. Parsing and rendering are pure; `run` takes the gc
+ * lock, collects and prints as it goes.
  */
 import {
   collectGarbage,
@@ -10,10 +11,14 @@ import {
   type GcResult,
   holdGcLock,
 } from "../core/gc.ts";
+import { reclaimDownloads, type ReclaimedDownloads } from "../core/download_temp.ts";
 import { readGcRoots } from "../core/gc_roots.ts";
+import { type Leftover, reclaimLeftovers } from "../core/leftovers.ts";
+import { openSourceCache } from "../core/source_cache.ts";
 import { type OptionSpec, parseOptions, usageError } from "./args.ts";
 import { type Command, commandConfig, type CommandContext } from "./command.ts";
 import { formatBytes } from "./format_bytes.ts";
+import { renderLeftovers, renderLeftoverSummary } from "./render_leftovers.ts";
 
 /** The parsed command line of `hit gc`. */
 export interface GcArgs {
@@ -78,6 +83,14 @@ export function renderGcEvent(
   }
 }
 
+/** A line for the temp files of killed downloads removed, or "" for none. */
+export function renderDownloads(downloads: ReclaimedDownloads): string {
+  const count = downloads.files.length;
+  if (count === 0) return "";
+  return `removed ${count} temp ${count === 1 ? "download" : "downloads"} of interrupted ` +
+    `fetches (${formatBytes(downloads.bytes)})\n`;
+}
+
 /** The closing line of a collection: how many artifacts went, how much space, how many stay. */
 export function renderGcSummary(result: GcResult, dryRun: boolean): string {
   const count = result.removed.length;
@@ -87,7 +100,15 @@ export function renderGcSummary(result: GcResult, dryRun: boolean): string {
 }
 
 /** The JSON document of `hit gc --json`. */
-export function renderGcJson(result: GcResult, args: GcArgs): string {
+export function renderGcJson(
+  result: GcResult,
+  args: GcArgs,
+  reclaimed: { leftovers: readonly Leftover[]; downloads: ReclaimedDownloads } = {
+    leftovers: [],
+    downloads: { files: [], bytes: 0 },
+  },
+): string {
+  const { leftovers, downloads } = reclaimed;
   return JSON.stringify(
     {
       dry_run: args.dryRun,
@@ -97,6 +118,8 @@ export function renderGcJson(result: GcResult, args: GcArgs): string {
       skipped: result.skipped,
       kept: result.kept,
       bytes: result.bytes,
+      leftovers: leftovers.map(({ kind, path, bytes }) => ({ kind, path, bytes })),
+      temp_downloads: { files: downloads.files, bytes: downloads.bytes },
     },
     null,
     2,
@@ -114,6 +137,8 @@ Removes every artifact of the build store that no gc root keeps alive, and the g
 whose profile link is gone. A profile keeps itself and what it uses at run time: what it
 links, and what those artifacts name (rpaths, shebangs, paths in scripts). Build-only
 dependencies, which no kept artifact names, go unless --keep-build-deps is given.
+Also removes what interrupted runs left that no running hit uses: staging folders, build
+folders (kept ones too), artifact folders without id, and temp downloads an hour old.
 Waits for running builds to finish; builds started meanwhile wait for it.
 
 examples:
@@ -154,6 +179,22 @@ examples:
     using _lock = await holdGcLock(config.buildStore, {
       onWait: () => write({ stderr: "waiting for running builds to finish\n" }),
     });
+    // Leftovers of interrupted runs first: an artifact folder without `id` among them goes.
+    const leftovers = await reclaimLeftovers({
+      store: config.buildStore,
+      buildTemp: config.buildTemp,
+      keptBuilds: true,
+      dryRun: parsed.dryRun,
+    });
+    // The temp files of killed downloads (unlocked and an hour old; see `download_temp.ts`).
+    const downloads = parsed.dryRun
+      ? { files: [], bytes: 0 }
+      : await reclaimDownloads(openSourceCache(config));
+    if (!parsed.json) {
+      await context.stdout.write(
+        renderLeftovers(leftovers, parsed.dryRun) + renderDownloads(downloads),
+      );
+    }
     let result: GcResult;
     try {
       result = await collectGarbage(config.buildStore, config.gcRoots, {
@@ -165,7 +206,10 @@ examples:
       await pending;
     }
     await context.stdout.write(
-      parsed.json ? renderGcJson(result, parsed) : renderGcSummary(result, parsed.dryRun),
+      parsed.json
+        ? renderGcJson(result, parsed, { leftovers, downloads })
+        : renderLeftoverSummary(leftovers, parsed.dryRun) +
+          renderGcSummary(result, parsed.dryRun),
     );
     return 0;
   },

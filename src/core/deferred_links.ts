@@ -6,7 +6,9 @@
  */
 import { join, resolve } from "node:path";
 import { HitError } from "../errors.ts";
-import { checkSymlinkTarget, type DeferredLink } from "./unpack.ts";
+import { quoteName } from "./member_name.ts";
+import { checkSymlinkTarget } from "./unpack_plan.ts";
+import type { DeferredLink } from "./unpack_writer.ts";
 
 /** Options of `createDeferredLinks`. */
 export interface DeferredLinkOptions {
@@ -45,7 +47,7 @@ class LinkWriter {
 
   create(link: DeferredLink): void {
     const refuse = (reason: string) =>
-      new HitError(`unpack "${this.#archive}": refusing link "${link.path}": ${reason}`);
+      new HitError(`unpack "${this.#archive}": refusing link ${quoteName(link.path)}: ${reason}`);
     const parts = this.#parts(link.path, refuse);
     const parent = this.#walkFolders(parts, refuse);
     const path = join(parent, parts.at(-1)!);
@@ -56,7 +58,7 @@ class LinkWriter {
       const sourceParts = this.#parts(link.target, refuse);
       source = join(this.#walkFolders(sourceParts, refuse), sourceParts.at(-1)!);
       if (source === path || lstatOrNull(source)?.isFile !== true) {
-        throw refuse(`hard link source "${link.target}" is not a regular file`);
+        throw refuse(`hard link source ${quoteName(link.target)} is not a regular file`);
       }
     } else {
       throw refuse(`unknown link kind "${(link as { kind: unknown }).kind}"`);
@@ -70,7 +72,9 @@ class LinkWriter {
       else Deno.linkSync(source, path);
     } catch (error) {
       throw new HitError(
-        `unpack "${this.#archive}": create link "${link.path}": ${(error as Error).message}`,
+        `unpack "${this.#archive}": create link ${quoteName(link.path)}: ${
+          (error as Error).message
+        }`,
         { cause: error },
       );
     }
@@ -104,9 +108,9 @@ class LinkWriter {
       folder = join(folder, part);
       const info = lstatOrNull(folder);
       const shown = parts.slice(0, i + 1).join("/");
-      if (info === null) throw refuse(`the folder "${shown}" is missing`);
-      if (info.isSymlink) throw refuse(`the path passes through the symlink "${shown}"`);
-      if (!info.isDirectory) throw refuse(`the path passes through the file "${shown}"`);
+      if (info === null) throw refuse(`the folder ${quoteName(shown)} is missing`);
+      if (info.isSymlink) throw refuse(`the path passes through the symlink ${quoteName(shown)}`);
+      if (!info.isDirectory) throw refuse(`the path passes through the file ${quoteName(shown)}`);
     }
     return folder;
   }

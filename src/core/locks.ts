@@ -31,6 +31,23 @@ export class FileLock {
     return new FileLock(file);
   }
 
+  /**
+   * Takes the lock on `path` (exclusive by default) if no other process holds it; null when
+   * one does. Creates the file if needed.
+   */
+  static async tryAcquire(path: string, options: FileLockOptions = {}): Promise<FileLock | null> {
+    await Deno.mkdir(dirname(path), { recursive: true });
+    const file = await Deno.open(path, { read: true, write: true, create: true });
+    try {
+      if (await file.tryLock(!options.shared)) return new FileLock(file);
+    } catch (error) {
+      file.close();
+      throw error;
+    }
+    file.close();
+    return null;
+  }
+
   /** Releases the lock; safe to call twice. */
   release(): void {
     const file = this.#file;

@@ -1,10 +1,12 @@
 /**
  * A streaming reader of tar archives: ustar (with its prefix field), GNU long names and links
- * (`L`/`K`), pax headers (`x`/`g`) and old v7 headers. It walks a byte stream one header at a
+ * (`L`/`K`), pax headers (`x`/`g`), old v7 headers, and GNU sparse members (type `S`, and pax
+ * sparse 0.1 and 1.0), whose holes it yields as zeros. It walks a byte stream one header at a
  * time and never holds more than one stream chunk plus one member's metadata. Pure: it
  * touches no files.
  */
 import { HitError } from "../errors.ts";
+import { type SparseMap, SparseReader } from "./tar_sparse.ts";
 
 /** What a tar member is; `other` covers devices, fifos and types `hit` does not unpack. */
 export type TarEntryType = "file" | "directory" | "symlink" | "hardlink" | "other";
@@ -20,6 +22,11 @@ export interface TarEntry {
   /** Seconds since the epoch. */
   mtime: number;
   size: number;
+  /**
+   * Set when the name or link target holds bytes that are not UTF-8: `path` and `linkTarget`
+   * then carry U+FFFD in their place, and cannot name the file the archive means.
+   */
+  badName?: true;
   /** The member's data; valid until the iterator moves on. Skipped when left unread. */
   body: TarBody;
 }
@@ -47,14 +54,14 @@ export async function* readTar(
   const source = new ChunkSource(stream.getReader(), options.name ?? "archive");
   let finished = false;
   try {
-    let globals: Record<string, string> = {};
-    let locals: Record<string, string> = {};
-    let longName: string | undefined;
-    let longLink: string | undefined;
+    let globals: PaxRecords = {};
+    let locals: PaxRecords = {};
+    let longName: Text | undefined;
+    let longLink: Text | undefined;
     let body: TarBody | undefined;
     while (true) {
       if (body !== undefined) {
-        await source.skip(body.detach() + padding(body.size));
+        await source.skip(body.detach() + padding(body.storedSize));
         body = undefined;
       }
       const headerOffset = source.offset;
@@ -69,30 +76,39 @@ export async function* readTar(
           locals = { ...locals, ...parsePax(data, source, headerOffset) };
         } else if (fields.typeflag === "g") {
           globals = { ...globals, ...parsePax(data, source, headerOffset) };
-        } else if (fields.typeflag === "L") longName = cString(data);
-        else longLink = cString(data);
+        } else if (fields.typeflag === "L") longName = cText(data);
+        else longLink = cText(data);
         continue;
       }
       const pax = { ...globals, ...locals };
-      const path = pax.path ?? longName ?? fields.name;
+      const sparse = await SparseReader.start(fields.typeflag, pax, {
+        header,
+        source,
+        headerOffset,
+      });
+      const path = sparse?.name ?? pax.path ?? longName ?? fields.name;
       const linkTarget = pax.linkpath ?? longLink ?? fields.linkName;
-      const size = pax.size !== undefined ? paxNumber(pax.size, source, headerOffset) : metaSize;
+      const stored = pax.size !== undefined
+        ? paxNumber(pax.size.text, source, headerOffset)
+        : metaSize;
       const mtime = pax.mtime !== undefined
-        ? paxNumber(pax.mtime, source, headerOffset)
+        ? paxNumber(pax.mtime.text, source, headerOffset)
         : fields.mtime;
       locals = {};
       longName = undefined;
       longLink = undefined;
-      const type = entryType(fields.typeflag, path);
-      body = new TarBody(source, size);
+      const type = sparse === undefined ? entryType(fields.typeflag, path.text) : "file";
+      const links = type === "symlink" || type === "hardlink";
+      body = new TarBody(source, stored, sparse?.map);
       yield {
-        path,
+        path: path.text,
         type,
         typeflag: fields.typeflag,
-        ...(type === "symlink" || type === "hardlink" ? { linkTarget } : {}),
+        ...(links ? { linkTarget: linkTarget.text } : {}),
         mode: fields.mode,
         mtime,
-        size,
+        size: body.size,
+        ...(path.bad || (links && linkTarget.bad) ? { badName: true as const } : {}),
         body,
       };
     }
@@ -103,40 +119,56 @@ export async function* readTar(
   }
 }
 
-/** The data of one tar member, read as chunks that stay valid until the next member. */
+/**
+ * The data of one tar member, read as chunks that stay valid until the next member. A sparse
+ * member's holes come as zeros, so `size` is its full size and `storedSize` what the archive
+ * holds.
+ */
 export class TarBody implements AsyncIterable<Uint8Array> {
   #source: ChunkSource | undefined;
   #remaining: number;
+  #sparse: SparseMap | undefined;
   readonly size: number;
+  /** The bytes the archive holds for this member after its header (a sparse map included). */
+  readonly storedSize: number;
 
-  constructor(source: ChunkSource, size: number) {
+  constructor(source: ChunkSource, storedSize: number, sparse?: SparseMap) {
     this.#source = source;
-    this.#remaining = size;
-    this.size = size;
+    this.storedSize = storedSize;
+    this.#remaining = storedSize - (sparse?.mapBytes ?? 0);
+    this.#sparse = sparse;
+    this.size = sparse?.realSize ?? storedSize;
   }
 
-  /** Yields the member's bytes as views into the stream's chunks. */
+  /** Yields the member's bytes as views into the stream's chunks (and zeros for holes). */
   async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-    while (this.#remaining > 0) {
-      if (this.#source === undefined) throw new Error("TarBody read after the reader moved on");
-      const piece = await this.#source.piece(this.#remaining);
-      this.#remaining -= piece.length;
-      yield piece;
+    if (this.#sparse !== undefined) {
+      yield* this.#sparse.expand((max) => this.#piece(max));
+      return;
     }
+    while (this.#remaining > 0) yield await this.#piece(this.#remaining);
+  }
+
+  async #piece(max: number): Promise<Uint8Array> {
+    if (this.#source === undefined) throw new Error("TarBody read after the reader moved on");
+    if (this.#remaining <= 0) throw this.#source.error("a sparse map claims more data than stored");
+    const piece = await this.#source.piece(Math.min(max, this.#remaining));
+    this.#remaining -= piece.length;
+    return piece;
   }
 
   /** Reads the rest of the member into one array. */
   async bytes(): Promise<Uint8Array> {
-    const out = new Uint8Array(this.#remaining);
+    const out = new Uint8Array(this.size);
     let at = 0;
     for await (const piece of this) {
       out.set(piece, at);
       at += piece.length;
     }
-    return out;
+    return out.subarray(0, at);
   }
 
-  /** Ends this body's access to the stream; returns how many bytes were left unread. */
+  /** Ends this body's access to the stream; returns how many stored bytes were left unread. */
   detach(): number {
     this.#source = undefined;
     return this.#remaining;
@@ -144,7 +176,7 @@ export class TarBody implements AsyncIterable<Uint8Array> {
 }
 
 /** A buffered view of a byte stream that hands out exact-size pieces. */
-class ChunkSource {
+export class ChunkSource {
   #reader: ReadableStreamDefaultReader<Uint8Array>;
   #chunk: Uint8Array = new Uint8Array(0);
   #pos = 0;
@@ -233,8 +265,8 @@ class ChunkSource {
 }
 
 interface HeaderFields {
-  name: string;
-  linkName: string;
+  name: Text;
+  linkName: Text;
   typeflag: string;
   mode: number;
   mtime: number;
@@ -260,15 +292,17 @@ function parseHeader(block: Uint8Array, source: ChunkSource, at: number): Header
     if (Number.isNaN(value)) throw source.error(`malformed header field at byte ${at + start}`);
     return value;
   });
-  let name = cString(block.subarray(0, 100));
+  let name = cText(block.subarray(0, 100));
   // Only POSIX ustar has the prefix field; GNU tar keeps other data at the same place.
   if (ascii(block.subarray(257, 263)) === "ustar\0") {
-    const prefix = cString(block.subarray(345, 500));
-    if (prefix !== "") name = `${prefix}/${name}`;
+    const prefix = cText(block.subarray(345, 500));
+    if (prefix.text !== "") {
+      name = { text: `${prefix.text}/${name.text}`, bad: prefix.bad || name.bad };
+    }
   }
   return {
     name,
-    linkName: cString(block.subarray(157, 257)),
+    linkName: cText(block.subarray(157, 257)),
     typeflag: String.fromCharCode(block[156]),
     mode: numbers[0],
     size: numbers[1],
@@ -307,7 +341,8 @@ function number(field: Uint8Array): number {
   return octal(field);
 }
 
-function octal(field: Uint8Array): number {
+/** An octal header field (also used for the sparse map of type `S` headers). */
+export function octal(field: Uint8Array): number {
   let i = 0;
   while (i < field.length && (field[i] === 0x20 || field[i] === 0)) i++;
   let value = 0;
@@ -320,8 +355,11 @@ function octal(field: Uint8Array): number {
   return value;
 }
 
-function parsePax(data: Uint8Array, source: ChunkSource, at: number): Record<string, string> {
-  const records: Record<string, string> = {};
+/** Pax records by keyword. */
+export type PaxRecords = Record<string, Text>;
+
+function parsePax(data: Uint8Array, source: ChunkSource, at: number): PaxRecords {
+  const records: PaxRecords = {};
   let pos = 0;
   while (pos < data.length) {
     let space = pos;
@@ -331,16 +369,16 @@ function parsePax(data: Uint8Array, source: ChunkSource, at: number): Record<str
       if (data.subarray(pos).every((byte) => byte === 0)) break;
       throw source.error(`malformed pax header at byte ${at}`);
     }
-    const record = decoder.decode(data.subarray(space + 1, pos + length - 1));
-    const equals = record.indexOf("=");
+    const record = data.subarray(space + 1, pos + length - 1);
+    const equals = record.indexOf(0x3d);
     if (equals < 0) throw source.error(`malformed pax record at byte ${at}`);
-    records[record.slice(0, equals)] = record.slice(equals + 1);
+    records[decoder.decode(record.subarray(0, equals))] = text(record.subarray(equals + 1));
     pos += length;
   }
   return records;
 }
 
-function paxNumber(text: string, source: ChunkSource, at: number): number {
+export function paxNumber(text: string, source: ChunkSource, at: number): number {
   const value = Number(text);
   if (text === "" || !Number.isFinite(value) || value < 0) {
     throw source.error(`malformed pax number "${text}" at byte ${at}`);
@@ -348,9 +386,26 @@ function paxNumber(text: string, source: ChunkSource, at: number): number {
   return value;
 }
 
-function cString(bytes: Uint8Array): string {
+/** Text read from an archive; `bad` when its bytes were not UTF-8. */
+export interface Text {
+  text: string;
+  bad: boolean;
+}
+
+const strict = new TextDecoder("utf-8", { fatal: true });
+
+function text(bytes: Uint8Array): Text {
+  try {
+    return { text: strict.decode(bytes), bad: false };
+  } catch {
+    return { text: decoder.decode(bytes), bad: true };
+  }
+}
+
+/** A NUL-terminated field's text. */
+function cText(bytes: Uint8Array): Text {
   const end = bytes.indexOf(0);
-  return decoder.decode(end < 0 ? bytes : bytes.subarray(0, end));
+  return text(end < 0 ? bytes : bytes.subarray(0, end));
 }
 
 function ascii(bytes: Uint8Array): string {
@@ -362,6 +417,7 @@ function isZeroBlock(block: Uint8Array): boolean {
   return true;
 }
 
-function padding(size: number): number {
+/** The zero bytes after `size` bytes of data, up to the next 512-byte block. */
+export function padding(size: number): number {
   return (BLOCK - (size % BLOCK)) % BLOCK;
 }

@@ -1,10 +1,14 @@
 /**
  * A reader of zip archives by offset: the central directory (with ZIP64 records), each entry's
  * Unix mode when the archive records one (HASHDIST.md D-8), and entry data (stored or deflate)
- * checked against its CRC-32. Reads only the archive file it opened.
+ * streamed in chunks and checked against its size and CRC-32 at the end. Every offset and size
+ * a record claims is checked against the file before it is read, so memory stays bounded by
+ * the central directory whatever the archive claims. Reads only the archive file it opened.
  */
-import { crc32, inflateRawSync } from "node:zlib";
+import { Readable } from "node:stream";
+import { crc32, createInflateRaw } from "node:zlib";
 import { HitError } from "../errors.ts";
+import { quoteName } from "./member_name.ts";
 
 /** What a zip entry is; `other` covers device and fifo modes. */
 export type ZipEntryType = "file" | "directory" | "symlink" | "other";
@@ -12,6 +16,8 @@ export type ZipEntryType = "file" | "directory" | "symlink" | "other";
 /** One entry of a zip's central directory. */
 export interface ZipEntry {
   name: string;
+  /** Set when the name's bytes are not UTF-8: `name` then carries U+FFFD in their place. */
+  badName?: true;
   type: ZipEntryType;
   /** The Unix `st_mode` (type and permission bits), when a Unix host wrote the entry. */
   mode?: number;
@@ -33,18 +39,21 @@ const ZIP64_EOCD_SIGNATURE = 0x06064b50;
 const CENTRAL_SIGNATURE = 0x02014b50;
 const LOCAL_SIGNATURE = 0x04034b50;
 const UNIX_HOST = 3;
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 const S_IFMT = 0o170000;
 
 /** An open zip archive; dispose it (or call `close`) to release the file. */
 export class ZipFile implements Disposable {
   #file: Deno.FsFile;
   #name: string;
+  #size: number;
   readonly entries: ZipEntry[];
 
-  private constructor(file: Deno.FsFile, name: string, entries: ZipEntry[]) {
+  private constructor(file: Deno.FsFile, name: string, directory: CentralDirectory) {
     this.#file = file;
     this.#name = name;
-    this.entries = entries;
+    this.#size = directory.fileSize;
+    this.entries = directory.entries;
   }
 
   /**
@@ -68,34 +77,67 @@ export class ZipFile implements Disposable {
   }
 
   /**
-   * Reads and decompresses the data of `entry`, checking its size and CRC-32.
+   * Reads the whole data of a small `entry` (a symlink's target), at most `limit` bytes.
+   * @throws {HitError} when the entry is larger, or as `stream` does.
+   */
+  async read(entry: ZipEntry, limit = 1 << 16): Promise<Uint8Array> {
+    if (entry.size > limit) {
+      throw this.#fail(entry, `${entry.size} bytes is more than the ${limit} expected`);
+    }
+    const out = new Uint8Array(entry.size);
+    let at = 0;
+    for await (const piece of this.stream(entry)) {
+      out.set(piece, at);
+      at += piece.length;
+    }
+    return out;
+  }
+
+  /**
+   * Yields the decompressed data of `entry` in chunks of at most 64 KiB; its size and CRC-32
+   * are checked as it goes and at the end.
    * @throws {HitError} when the entry is encrypted, uses another method, or is corrupted.
    */
-  async read(entry: ZipEntry): Promise<Uint8Array> {
-    const fail = (detail: string) =>
-      new HitError(`read zip "${this.#name}": entry "${entry.name}": ${detail}`);
-    if (entry.flags & 1) throw fail("encrypted entries are not supported");
+  async *stream(entry: ZipEntry): AsyncGenerator<Uint8Array> {
+    if (entry.flags & 1) throw this.#fail(entry, "encrypted entries are not supported");
+    if (entry.method !== 0 && entry.method !== 8) {
+      throw this.#fail(entry, `unsupported compression method ${entry.method}`);
+    }
     const local = await readAt(this.#file, entry.localHeaderOffset, 30, this.#name);
     const view = new DataView(local.buffer, local.byteOffset, local.byteLength);
-    if (view.getUint32(0, true) !== LOCAL_SIGNATURE) throw fail("bad local header");
+    if (view.getUint32(0, true) !== LOCAL_SIGNATURE) throw this.#fail(entry, "bad local header");
     const start = entry.localHeaderOffset + 30 + view.getUint16(26, true) +
       view.getUint16(28, true);
-    const raw = await readAt(this.#file, start, entry.compressedSize, this.#name);
-    let data: Uint8Array;
-    if (entry.method === 0) {
-      data = raw;
-    } else if (entry.method === 8) {
-      try {
-        data = inflateRawSync(raw, { maxOutputLength: Math.max(entry.size, 1) });
-      } catch (error) {
-        throw fail(`corrupted data: ${(error as Error).message}`);
-      }
-    } else {
-      throw fail(`unsupported compression method ${entry.method}`);
+    if (start + entry.compressedSize > this.#size) {
+      throw this.#fail(entry, `its data would end past the end of the file at byte ${this.#size}`);
     }
-    if (data.length !== entry.size) throw fail(`size ${data.length} differs from ${entry.size}`);
-    if (crc32(data) >>> 0 !== entry.crc32) throw fail("CRC-32 mismatch");
-    return data;
+    const raw = readRange(this.#file, start, entry.compressedSize, this.#name);
+    let pieces: AsyncIterable<Uint8Array> = raw;
+    if (entry.method === 8) {
+      // Node's inflater hands out 16 KiB chunks and waits for them to be taken: a deflate bomb
+      // is cut off at the size the directory claims, never held whole.
+      const inflater = Readable.from(raw).pipe(createInflateRaw());
+      pieces = inflatedPieces(
+        inflater,
+        (message) => this.#fail(entry, `corrupted data: ${message}`),
+      );
+    }
+    let size = 0;
+    let crc = 0;
+    for await (const piece of pieces) {
+      size += piece.length;
+      if (size > entry.size) {
+        throw this.#fail(entry, `its data is larger than the ${entry.size} bytes it claims`);
+      }
+      crc = crc32(piece, crc);
+      yield piece;
+    }
+    if (size !== entry.size) throw this.#fail(entry, `size ${size} differs from ${entry.size}`);
+    if (crc >>> 0 !== entry.crc32) throw this.#fail(entry, "CRC-32 mismatch");
+  }
+
+  #fail(entry: ZipEntry, detail: string): HitError {
+    return new HitError(`read zip "${this.#name}": entry ${quoteName(entry.name)}: ${detail}`);
   }
 
   /** Closes the archive file. */
@@ -108,11 +150,18 @@ export class ZipFile implements Disposable {
   }
 }
 
-async function readCentralDirectory(file: Deno.FsFile, name: string): Promise<ZipEntry[]> {
+/** The entries of a zip, with the size of the file they were checked against. */
+interface CentralDirectory {
+  entries: ZipEntry[];
+  fileSize: number;
+}
+
+async function readCentralDirectory(file: Deno.FsFile, name: string): Promise<CentralDirectory> {
   const fail = (detail: string) => new HitError(`read zip "${name}": ${detail}`);
   const fileSize = (await file.stat()).size;
   const tailSize = Math.min(fileSize, EOCD_BYTES + MAX_COMMENT);
-  const tail = await readAt(file, fileSize - tailSize, tailSize, name);
+  const tailStart = fileSize - tailSize;
+  const tail = await readAt(file, tailStart, tailSize, name);
   const tailView = new DataView(tail.buffer, tail.byteOffset, tail.byteLength);
   let eocd = -1;
   for (let i = tail.length - EOCD_BYTES; i >= 0; i--) {
@@ -122,24 +171,41 @@ async function readCentralDirectory(file: Deno.FsFile, name: string): Promise<Zi
     }
   }
   if (eocd < 0) throw fail("no end of central directory record (not a zip file)");
+  // Everything the directory claims must lie before its end record.
+  let limit = tailStart + eocd;
   let count: number = tailView.getUint16(eocd + 10, true);
   let size: number = tailView.getUint32(eocd + 12, true);
   let offset: number = tailView.getUint32(eocd + 16, true);
   if (count === 0xffff || size === 0xffffffff || offset === 0xffffffff) {
-    const locatorAt = fileSize - tailSize + eocd - 20;
+    const locatorAt = limit - 20;
+    if (locatorAt < 0) throw fail("missing ZIP64 end of central directory locator");
     const locator = await readAt(file, locatorAt, 20, name);
     const locatorView = new DataView(locator.buffer, locator.byteOffset, 20);
     if (locatorView.getUint32(0, true) !== ZIP64_LOCATOR_SIGNATURE) {
       throw fail("missing ZIP64 end of central directory locator");
     }
-    const record = await readAt(file, Number(locatorView.getBigUint64(8, true)), 56, name);
+    const recordAt = locatorView.getBigUint64(8, true);
+    if (recordAt + 56n > BigInt(locatorAt)) {
+      throw fail(`the ZIP64 locator points at byte ${recordAt}, past its own place`);
+    }
+    const record = await readAt(file, Number(recordAt), 56, name);
     const recordView = new DataView(record.buffer, record.byteOffset, 56);
     if (recordView.getUint32(0, true) !== ZIP64_EOCD_SIGNATURE) {
       throw fail("bad ZIP64 end of central directory record");
     }
-    count = Number(recordView.getBigUint64(32, true));
-    size = Number(recordView.getBigUint64(40, true));
-    offset = Number(recordView.getBigUint64(48, true));
+    limit = Number(recordAt);
+    count = checkedNumber(recordView.getBigUint64(32, true), fail);
+    size = checkedNumber(recordView.getBigUint64(40, true), fail);
+    offset = checkedNumber(recordView.getBigUint64(48, true), fail);
+  }
+  if (offset + size > limit) {
+    throw fail(
+      `the central directory claims bytes ${offset} to ${offset + size}, ` +
+        `past the end of its records at byte ${limit}`,
+    );
+  }
+  if (count * 46 > size) {
+    throw fail(`the central directory claims ${count} entries in only ${size} bytes`);
   }
   const directory = await readAt(file, offset, size, name);
   const view = new DataView(directory.buffer, directory.byteOffset, directory.byteLength);
@@ -153,21 +219,35 @@ async function readCentralDirectory(file: Deno.FsFile, name: string): Promise<Zi
     const nameLength = view.getUint16(pos + 28, true);
     const extraLength = view.getUint16(pos + 30, true);
     const commentLength = view.getUint16(pos + 32, true);
+    if (pos + 46 + nameLength + extraLength + commentLength > directory.length) {
+      throw fail(`central directory entry ${i} runs past the end of the directory`);
+    }
     const nameBytes = directory.subarray(pos + 46, pos + 46 + nameLength);
     const extra = directory.subarray(pos + 46 + nameLength, pos + 46 + nameLength + extraLength);
-    const entryName = flags & 0x800
-      ? new TextDecoder().decode(nameBytes)
-      : String.fromCharCode(...nameBytes);
+    // Unix zips store names as raw bytes, flagged UTF-8 or not: kept as they are when they
+    // are UTF-8 (as unzip writes them), marked otherwise.
+    let entryName: string;
+    let badName = false;
+    try {
+      entryName = strictUtf8.decode(nameBytes);
+    } catch {
+      entryName = new TextDecoder().decode(nameBytes);
+      badName = true;
+    }
     const sizes = zip64Sizes(extra, {
       size: view.getUint32(pos + 24, true),
       compressedSize: view.getUint32(pos + 20, true),
       localHeaderOffset: view.getUint32(pos + 42, true),
     });
+    if (sizes.localHeaderOffset + 30 > offset || sizes.compressedSize > offset) {
+      throw fail(`entry ${quoteName(entryName)} claims data past the start of the directory`);
+    }
     const host = view.getUint8(pos + 5);
     const external = view.getUint32(pos + 38, true);
     const mode = host === UNIX_HOST && external >>> 16 !== 0 ? external >>> 16 : undefined;
     entries.push({
       name: entryName,
+      ...(badName ? { badName: true as const } : {}),
       type: zipEntryType(entryName, mode),
       ...(mode === undefined ? {} : { mode }),
       mtime: dosTime(view.getUint16(pos + 14, true), view.getUint16(pos + 12, true)),
@@ -178,7 +258,15 @@ async function readCentralDirectory(file: Deno.FsFile, name: string): Promise<Zi
     });
     pos += 46 + nameLength + extraLength + commentLength;
   }
-  return entries;
+  return { entries, fileSize };
+}
+
+/** A 64-bit field as a number; beyond 2^53 no file can hold it. */
+function checkedNumber(value: bigint, fail: (detail: string) => HitError): number {
+  if (value > BigInt(Number.MAX_SAFE_INTEGER)) {
+    throw fail(`impossible ZIP64 value ${value}`);
+  }
+  return Number(value);
 }
 
 interface EntrySizes {
@@ -241,4 +329,31 @@ async function readAt(
     at += read;
   }
   return out;
+}
+
+/** Yields `length` bytes of `file` from `position`, in chunks of at most 64 KiB. */
+async function* readRange(
+  file: Deno.FsFile,
+  position: number,
+  length: number,
+  name: string,
+): AsyncGenerator<Uint8Array> {
+  const chunk = 64 * 1024;
+  for (let at = 0; at < length; at += chunk) {
+    // A fresh array each time: the inflater may still hold the one handed out before.
+    yield await readAt(file, position + at, Math.min(chunk, length - at), name);
+  }
+}
+
+/** The inflater's output chunks, its errors turned into `fail(message)`. */
+async function* inflatedPieces(
+  inflater: AsyncIterable<Uint8Array>,
+  fail: (message: string) => HitError,
+): AsyncGenerator<Uint8Array> {
+  try {
+    for await (const piece of inflater) yield piece;
+  } catch (error) {
+    if (error instanceof HitError) throw error;
+    throw fail((error as Error).message);
+  }
 }

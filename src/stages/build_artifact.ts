@@ -5,7 +5,6 @@
  * path, then commits by rename. Writes only the build folder, the staging folder and the log.
  */
 import { join } from "node:path";
-import { gzipSync } from "node:zlib";
 import { HitError } from "../errors.ts";
 import {
   artifactDir,
@@ -18,13 +17,14 @@ import {
   removeTree,
 } from "../core/build_store.ts";
 import type { Config } from "../core/config.ts";
+import { KEPT_MARKER } from "../core/leftovers.ts";
 import { FileLock } from "../core/locks.ts";
 import { type JobImport, type ProcessRunner, runJob, SOURCE_DATE_EPOCH } from "../core/run_job.ts";
 import { fixMtimes } from "../core/source_mtimes.ts";
 import { BUILD_INFO, BUILD_LOG } from "../core/build_info.ts";
 import { VERSION } from "../version.ts";
 import type { Value, ValueMap } from "../spec/values.ts";
-import { LogPipes, writeAll } from "./log_pipes.ts";
+import { LogPipes, readLogTail, writeAll, writeGzippedLog } from "./log_pipes.ts";
 import {
   sandboxCommand,
   type SandboxKind,
@@ -166,14 +166,11 @@ export async function buildArtifact(
     await pipes.close();
     const finished = new Date();
     await writeAll(log, encode(`hit: build of ${id} finished ${finished.toISOString()}\n`));
-    const logBytes = await readLog(log);
-    log.close();
-    log = undefined;
     await checkArtifactFiles(outputDir, {
       onStripped: (message) => context.onWarning?.(`build "${id}": ${message}`),
     });
     await finishArtifact(outputDir, {
-      log: logBytes,
+      log,
       buildJson: formatStoreJson(spec) + "\n",
       artifactJson: formatStoreJson(artifactJson as unknown as Value),
       buildInfo: formatStoreJson({
@@ -184,18 +181,22 @@ export async function buildArtifact(
       }),
       id,
     });
+    log.close();
+    log = undefined;
     if (staged && !options.check) await commitArtifact(outputDir, store, id);
     const keep = context.keepBuild === "always" && !options.isProfile;
-    if (!keep) await removeTree(buildDir);
+    if (keep) await markKept(buildDir);
+    else await removeTree(buildDir);
     const kept = keep ? buildDir : undefined;
     return { status: "built", dir: options.check ? outputDir : finalDir, buildDir: kept };
   } catch (error) {
     const keep = context.keepBuild !== "never" && !options.isProfile && !context.signal?.aborted;
     // The tail is shown even when the folder goes (a failed profile build says why).
-    const tail = log !== undefined ? lastLines(await readLog(log), 20) : [];
+    const tail = log !== undefined ? await readLogTail(log, 20) : [];
     log?.close();
     await removeTree(outputDir);
-    if (!keep) await removeTree(buildDir);
+    if (keep) await markKept(buildDir);
+    else await removeTree(buildDir);
     if (error instanceof HitError || error instanceof Error) {
       throw new BuildFailure(`build "${id}": ${error.message}`, {
         logPath,
@@ -239,6 +240,16 @@ export function configDocument(config: Config): Record<string, unknown> {
     cache: config.cache,
     gc_roots: config.gcRoots,
   };
+}
+
+/** Marks a build folder as kept on purpose: no later `hit build` reclaims it, only `hit gc`. */
+async function markKept(buildDir: string): Promise<void> {
+  try {
+    // `createNew` never follows a symlink the build may have left at that name.
+    await Deno.writeTextFile(join(buildDir, KEPT_MARKER), "", { createNew: true });
+  } catch (error) {
+    if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+  }
 }
 
 async function makeBuildDir(buildTemp: string, id: string): Promise<string> {
@@ -295,7 +306,7 @@ const STORE_FILES = [BUILD_LOG, BUILD_INFO, "build.json", "artifact.json", "_id"
 async function finishArtifact(
   dir: string,
   files: {
-    log: Uint8Array;
+    log: Deno.FsFile;
     buildJson: string;
     artifactJson: string;
     buildInfo: string;
@@ -307,7 +318,7 @@ async function finishArtifact(
   await Deno.chmod(dir, mode | 0o200);
   try {
     for (const name of STORE_FILES) await removeTree(join(dir, name));
-    await writeReadOnly(join(dir, BUILD_LOG), gzipSync(files.log));
+    await writeGzippedLog(files.log, join(dir, BUILD_LOG));
     await writeReadOnly(join(dir, "build.json"), files.buildJson);
     await writeReadOnly(join(dir, "artifact.json"), files.artifactJson);
     await writeReadOnly(join(dir, BUILD_INFO), files.buildInfo + "\n");
@@ -318,28 +329,12 @@ async function finishArtifact(
   }
 }
 
-/** The whole build log, read through the handle the build's output was appended to. */
-async function readLog(log: Deno.FsFile): Promise<Uint8Array> {
-  await log.seek(0, Deno.SeekMode.Start);
-  const chunks: Uint8Array[] = [];
-  const buffer = new Uint8Array(64 * 1024);
-  for (;;) {
-    const read = await log.read(buffer);
-    if (read === null) break;
-    chunks.push(buffer.slice(0, read));
-  }
-  return concat(chunks);
-}
-
 function encode(text: string): Uint8Array {
   return new TextEncoder().encode(text);
 }
 
-function lastLines(bytes: Uint8Array, count: number): string[] {
-  const lines = new TextDecoder().decode(bytes).split("\n");
-  if (lines.at(-1) === "") lines.pop();
-  return lines.slice(-count);
-}
+/** The longest line of build output handed to `onOutput`. */
+const MAX_LINE = 64 * 1024;
 
 /**
  * The process runner of a job: each process under the sandbox with `mounts` (or directly with
@@ -399,6 +394,9 @@ export function makeRunner(
           pending += decoder.decode(chunk, { stream: true });
           const lines = pending.split("\n");
           pending = lines.pop()!;
+          // A line longer than MAX_LINE is shown cut short rather than held whole.
+          if (pending.length > MAX_LINE) lines.push(pending.slice(0, MAX_LINE));
+          if (pending.length > MAX_LINE) pending = "";
           for (const line of lines) context.onOutput(line);
         }
       }

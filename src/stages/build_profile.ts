@@ -43,7 +43,8 @@ export type BuildEvent =
   | { type: "stopped"; name: string; id: string; seconds: number }
   | { type: "skipped"; name: string; reason: SkipReason }
   | { type: "pulled"; name: string; id: string; from: string; bytes: number; seconds: number }
-  | { type: "warning"; name: string; message: string }
+  /** Something the user should know that does not stop the build (a member not unpacked). */
+  | { type: "warning"; name?: string; message: string }
   | { type: "linked"; link: string; dir: string; upToDate: boolean };
 
 /** Options of `buildProfile`. */

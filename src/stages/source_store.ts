@@ -1,7 +1,8 @@
 /**
  * The source cache as builds use it: fetch what a package needs (mirrors first, then its
  * URL; nothing from the network when offline) in the fetch stage's worker, and unpack each
- * archive or hit-pack into a build folder in the unpack stage's worker.
+ * archive or hit-pack into a build folder in the unpack stage's worker, handing on its
+ * warnings.
  */
 import type { Config } from "../core/config.ts";
 import type { Downloader } from "../core/download.ts";
@@ -20,6 +21,8 @@ export interface SourceStoreOptions {
   signal?: AbortSignal;
   /** Downloads one URL; default: `fetchInWorker` (a fetch worker per download). */
   downloader?: Downloader;
+  /** Called with each warning of an unpack (a member skipped, and why); awaited. */
+  onWarning?: (message: string) => void | Promise<void>;
 }
 
 /** A `SourceStore` over the configuration's source cache and mirrors. */
@@ -41,7 +44,10 @@ export function openSourceStore(config: Config, options: SourceStoreOptions = {}
       const { type, hash } = parseSourceKey(key);
       if (type === "git") return await cache.unpackGit(key, target);
       // Hit-packs go through the worker too: their parser is ours, fed from the cache.
-      await unpackInWorker(cache.packPath(key), type, target, { expectedHash: hash });
+      const result = await unpackInWorker(cache.packPath(key), type, target, {
+        expectedHash: hash,
+      });
+      for (const warning of result.warnings) await options.onWarning?.(warning);
     },
   };
 }

@@ -163,16 +163,89 @@ Deno.test("unpackArchive() unpacks an archive of only directories to nothing (Q2
   assert.deepEqual(listTree(empty.target), []);
 });
 
-Deno.test("unpackArchive() skips non-ASCII names with a warning", async () => {
+Deno.test("unpackArchive() extracts UTF-8 names, in tar and zip, as their bytes are", async () => {
   await using scratch = new Scratch();
-  const result = await unpackTar(scratch, [file("p/ok.txt"), file("p/naïve.txt")]);
+  const members = [file("p/ok.txt"), file("p/naïve-日本.txt"), dir("p/données/")];
+  const result = await unpackTar(scratch, members);
+  assert.deepEqual(listTree(scratch.target), ["données/", "naïve-日本.txt", "ok.txt"]);
+  assert.deepEqual(result.warnings, []);
+  assert.equal(Deno.readTextFileSync(join(scratch.target, "naïve-日本.txt")), "p/naïve-日本.txt");
+  await using zipped = new Scratch();
+  const path = zipped.archive(zip([{ name: "z/ü.txt", body: "u" }, { name: "z/a" }]), "zip");
+  await unpackArchive(path, "zip", zipped.target);
+  assert.deepEqual(listTree(zipped.target), ["a", "ü.txt"]);
+});
+
+Deno.test("unpackArchive() skips a name that is not UTF-8 with a warning, and quotes names in messages", async () => {
+  await using scratch = new Scratch();
+  const archive = tar([file("p/ok.txt"), file("p/bad-X.txt")]);
+  // Byte 0xff where the X is: no string can name that file.
+  const at = archive.indexOf("X".charCodeAt(0), 512 * 2);
+  archive[at] = 0xff;
+  fixChecksum(archive, at - (at % 512));
+  const path = scratch.archive(gzip(archive), "tar.gz");
+  const result = await unpackArchive(path, "tar.gz", scratch.target);
   assert.deepEqual(listTree(scratch.target), ["ok.txt"]);
-  assert.equal(result.warnings.length, 1);
-  assert.match(
-    result.warnings[0],
-    /skipped entry "p\/naïve\.txt" of ".*a\.tar\.gz": the name is not ASCII/,
+  assert.deepEqual(result.warnings, [
+    `skipped entry "p/bad-\uFFFD.txt" of "${path}": its name or link target is not valid UTF-8`,
+  ]);
+  await assertRefused(
+    [file("p/a"), { name: "p/x\n\u001b[2J", typeflag: "3" }],
+    "p/x\\n\\x1b[2J",
+    /devices, fifos and sockets/,
   );
 });
+
+Deno.test("unpackArchive() extracts sparse members made by GNU tar -S (old GNU, pax 0.1 and 1.0) and refuses pax 0.0", async () => {
+  await using scratch = new Scratch();
+  const src = join(scratch.root, "src");
+  Deno.mkdirSync(join(src, "p"), { recursive: true });
+  const holey = join(src, "p", "holey");
+  Deno.writeTextFileSync(holey, "head");
+  Deno.truncateSync(holey, 3 << 20);
+  Deno.writeTextFileSync(holey, "middle", { append: true });
+  Deno.truncateSync(holey, 6 << 20);
+  Deno.writeTextFileSync(holey, "tail", { append: true });
+  Deno.writeTextFileSync(join(src, "p", "plain"), "plain");
+  const expected = Deno.readFileSync(holey);
+  const formats: Record<string, string[]> = {
+    gnu: ["--format=gnu"],
+    "pax-1.0": ["--format=posix"],
+    "pax-0.1": ["--format=posix", "--sparse-version=0.1"],
+    "pax-0.0": ["--format=posix", "--sparse-version=0.0"],
+  };
+  for (const [format, args] of Object.entries(formats)) {
+    const archive = join(scratch.root, "archives", `${format}.tar`);
+    const made = new Deno.Command("tar", {
+      args: ["-S", ...args, "-cf", archive, "p"],
+      cwd: src,
+    }).outputSync();
+    assert.ok(made.success, new TextDecoder().decode(made.stderr));
+    // The archive holds the data, not the holes.
+    assert.ok(Deno.statSync(archive).size < 64 * 1024);
+    const target = join(scratch.parent, format);
+    if (format === "pax-0.0") {
+      // Its map is repeated pax keywords, which no reader that keeps the last one can follow.
+      await assert.rejects(
+        unpackArchive(archive, "tar", target),
+        /sparse member at byte \d+: GNU sparse format 0\.0 is not supported/,
+      );
+      continue;
+    }
+    const result = await unpackArchive(archive, "tar", target);
+    assert.deepEqual(result.warnings, []);
+    assert.deepEqual(listTree(target), ["holey", "plain"]);
+    assert.deepEqual(Deno.readFileSync(join(target, "holey")), expected, format);
+  }
+});
+
+/** Sets the checksum of the tar header at `start` after its bytes were changed. */
+function fixChecksum(archive: Uint8Array, start: number): void {
+  const block = archive.subarray(start, start + 512);
+  block.fill(0x20, 148, 156);
+  const sum = block.reduce((total, byte) => total + byte, 0);
+  block.set(new TextEncoder().encode(sum.toString(8).padStart(6, "0") + "\0 "), 148);
+}
 
 Deno.test("unpackArchive() strips hard-link targets like member names", async () => {
   await using scratch = new Scratch();

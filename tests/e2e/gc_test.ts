@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { storeFolders } from "../core/_store_fixture.ts";
 import { APP_OUTPUT, hitHome, maskSizes, runApp, writeAppStack } from "./_gc_stack.ts";
-import { denoDir, HIT, makeTempDir, runCli } from "./_run_cli.ts";
+import { denoDir, HIT, hitEnv, makeTempDir, runCli } from "./_run_cli.ts";
 
 const EXAMPLE = fileURLToPath(new URL("../../examples/stack.yaml", import.meta.url));
 
@@ -106,15 +106,50 @@ Deno.test("hit gc waits for a build holding the gc lock, and skips what it canno
   await Deno.mkdir(incomplete, { recursive: true });
   await Deno.writeTextFile(join(hitHome(cwd), "gcroots", "README"), "not a root\n");
   await Deno.mkdir(join(store, ".locks"), { recursive: true });
-  // A build holds the gc lock shared for its whole run.
-  const holder = new Deno.Command("flock", {
-    args: ["-s", join(store, ".locks", "gc.lock"), "sleep", "1.5"],
-  }).spawn();
-  await new Promise((resolve) => setTimeout(resolve, 200));
-  const started = performance.now();
-  const gc = await runCli(["gc"], { cwd });
-  assert.ok(performance.now() - started > 1000, "hit gc did not wait for the lock");
-  await holder.status;
+  // A build of `broken` runs: it holds that artifact's lock, so its folder is not a leftover.
+  const artifactLock = join(store, ".locks", "broken-bbbbbbbbbbbb.lock");
+  const builder = new Deno.Command("flock", { args: [artifactLock, "sleep", "600"] }).spawn();
+  let holder: Deno.ChildProcess | undefined;
+  let gc;
+  try {
+    await waitUntilLocked(artifactLock);
+    // A build holds the gc lock shared for its whole run: here until `go` is removed.
+    const go = join(cwd, "go");
+    await Deno.writeTextFile(go, "");
+    const gcLock = join(store, ".locks", "gc.lock");
+    holder = new Deno.Command("flock", {
+      args: ["-s", gcLock, "sh", "-c", `while [ -e "${go}" ]; do sleep 0.05; done`],
+    }).spawn();
+    await waitUntilLocked(gcLock);
+    const child = new Deno.Command(HIT, {
+      args: ["gc"],
+      cwd,
+      clearEnv: true,
+      env: await hitEnv({ cwd }),
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const stdout = new Response(child.stdout).text();
+    // Released only once hit gc says it waits.
+    let stderr = "";
+    const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+    while (!stderr.includes("waiting for running builds to finish\n")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      stderr += value;
+    }
+    await Deno.remove(go);
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+      stderr += chunk.value;
+    }
+    gc = { code: (await child.status).code, stdout: await stdout, stderr };
+  } finally {
+    builder.kill("SIGKILL");
+    await builder.status;
+    await Deno.remove(join(cwd, "go")).catch(() => {});
+    await holder?.status;
+  }
   assert.deepEqual(gc, {
     code: 0,
     stdout: "removed 0 artifacts (0 B), kept 0\n",
@@ -205,3 +240,13 @@ Deno.test("hit gc rejects conflicting options with exit 2", async () => {
       'hint: run "hit help gc" for its usage\n',
   });
 });
+
+/** Waits until another process holds the lock on `path` (`flock -n` fails), for up to 60 s. */
+async function waitUntilLocked(path: string): Promise<void> {
+  for (const deadline = Date.now() + 60_000; Date.now() < deadline;) {
+    const probe = await new Deno.Command("flock", { args: ["-n", path, "true"] }).output();
+    if (!probe.success) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`nobody took the lock "${path}" within 60 s`);
+}
