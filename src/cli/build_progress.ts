@@ -102,8 +102,6 @@ export function applyEvent(state: ProgressState, event: BuildEvent, now: number)
         built: state.built + 1,
         pulled: (state.pulled ?? 0) + 1,
       };
-    case "warning":
-      return state;
     case "failed":
       return { ...state, failed: state.failed + 1, running: without(event.name) };
     case "stopped":
@@ -255,8 +253,6 @@ function plainText(event: BuildEvent, verbose: boolean): string | undefined {
       return `[${event.name}] pulled ${event.id} from "${event.from}" (${
         formatBytes(event.bytes)
       } in ${event.seconds.toFixed(1)} s)`;
-    case "warning":
-      return `[${event.name}] warning: ${event.message}`;
     case "failed":
       return `[${event.name}] FAILED after ${event.seconds.toFixed(1)} s`;
     case "stopped":
@@ -268,7 +264,9 @@ function plainText(event: BuildEvent, verbose: boolean): string | undefined {
     case "linked":
       return undefined;
     case "warning":
-      return `warning: ${event.message}`;
+      return event.name === undefined
+        ? `warning: ${event.message}`
+        : `[${event.name}] warning: ${event.message}`;
   }
 }
 
