@@ -33,7 +33,7 @@ export function parseRunFlags(text: string): string[] {
 
 /**
  * The layout of a `hit` in `mode` whose runtime is `runtime` and whose `src/self_command.ts`
- * module (or, bundled, `main.js`) is at `moduleUrl`.
+ * module (or, bundled, the file of the payload that holds it) is at `moduleUrl`.
  */
 export function selfLayout(
   mode: RunMode,
@@ -42,9 +42,10 @@ export function selfLayout(
   const { runtime, moduleUrl } = options;
   if (mode === "compiled") return { mode, runtime, readOnly: [runtime] };
   if (mode === "self-extracting") {
-    // Every module of the bundle is `main.js`, beside `run_flags` in the payload folder.
-    const main = fileURLToPath(moduleUrl);
-    const payload = dirname(main);
+    // The bundle's files (`main.js`, its chunks, this module's among them) and `run_flags` are
+    // all at the top of the payload folder.
+    const payload = dirname(fileURLToPath(moduleUrl));
+    const main = join(payload, "main.js");
     return {
       mode,
       runtime,
