@@ -5,7 +5,7 @@
  */
 
 /** The first 32 bits of the fractional parts of the cube roots of the first 64 primes. */
-const K = new Uint32Array([
+const K = new Int32Array([
   0x428a2f98,
   0x71374491,
   0xb5c0fbcf,
@@ -89,48 +89,51 @@ const BLOCK_BYTES = 64;
 /** SHA-256 of `bytes`; a string is hashed as its UTF-8 bytes. */
 export function sha256(input: Uint8Array | string): Uint8Array {
   const bytes = typeof input === "string" ? new TextEncoder().encode(input) : input;
-  // The message, a 1 bit, zeros, and the length in bits as 64 bits: a whole number of blocks.
-  const blocks = Math.ceil((bytes.length + 9) / BLOCK_BYTES);
-  const padded = new Uint8Array(blocks * BLOCK_BYTES);
-  padded.set(bytes);
-  padded[bytes.length] = 0x80;
-  const view = new DataView(padded.buffer);
+  const state = new Int32Array(INITIAL);
+  const w = new Int32Array(64);
+  // Whole blocks straight from the input; the rest, a 1 bit, zeros and the length in bits as
+  // 64 bits make one or two last blocks.
+  const whole = bytes.length - (bytes.length % BLOCK_BYTES);
+  for (let offset = 0; offset < whole; offset += BLOCK_BYTES) block(state, w, bytes, offset);
+  const rest = bytes.length - whole;
+  const tail = new Uint8Array(rest < 56 ? BLOCK_BYTES : 2 * BLOCK_BYTES);
+  tail.set(bytes.subarray(whole));
+  tail[rest] = 0x80;
+  const view = new DataView(tail.buffer);
   const bits = bytes.length * 8;
-  view.setUint32(padded.length - 8, Math.floor(bits / 2 ** 32));
-  view.setUint32(padded.length - 4, bits >>> 0);
-
-  const state = new Uint32Array(INITIAL);
-  const w = new Uint32Array(64);
-  for (let offset = 0; offset < padded.length; offset += BLOCK_BYTES) {
-    for (let i = 0, j = offset; i < 16; i++, j += 4) {
-      w[i] = (padded[j] << 24) | (padded[j + 1] << 16) | (padded[j + 2] << 8) | padded[j + 3];
-    }
-    for (let i = 16; i < 64; i++) {
-      const a = w[i - 15];
-      const b = w[i - 2];
-      const s0 = rotr(a, 7) ^ rotr(a, 18) ^ (a >>> 3);
-      const s1 = rotr(b, 17) ^ rotr(b, 19) ^ (b >>> 10);
-      w[i] = (w[i - 16] + s0 + w[i - 7] + s1) | 0;
-    }
-    compress(state, w);
-  }
+  view.setUint32(tail.length - 8, Math.floor(bits / 2 ** 32));
+  view.setUint32(tail.length - 4, bits >>> 0);
+  for (let offset = 0; offset < tail.length; offset += BLOCK_BYTES) block(state, w, tail, offset);
   const out = new Uint8Array(32);
-  const outView = new DataView(out.buffer);
-  for (let i = 0; i < 8; i++) outView.setUint32(i * 4, state[i]);
+  for (let i = 0; i < 8; i++) {
+    out[4 * i] = state[i] >>> 24;
+    out[4 * i + 1] = state[i] >>> 16;
+    out[4 * i + 2] = state[i] >>> 8;
+    out[4 * i + 3] = state[i];
+  }
   return out;
 }
 
-// One round of the compression function over the message schedule `w`.
-function compress(state: Uint32Array, w: Uint32Array): void {
+// The compression function on the block of `p` at `offset`, with `w` as the message schedule.
+// Rotations are written out: this loop is all the time SHA-256 takes.
+function block(state: Int32Array, w: Int32Array, p: Uint8Array, offset: number): void {
+  for (let i = 0, j = offset; i < 16; i++, j += 4) {
+    w[i] = (p[j] << 24) | (p[j + 1] << 16) | (p[j + 2] << 8) | p[j + 3];
+  }
+  for (let i = 16; i < 64; i++) {
+    const x = w[i - 15];
+    const y = w[i - 2];
+    const s0 = ((x >>> 7) | (x << 25)) ^ ((x >>> 18) | (x << 14)) ^ (x >>> 3);
+    const s1 = ((y >>> 17) | (y << 15)) ^ ((y >>> 19) | (y << 13)) ^ (y >>> 10);
+    w[i] = (w[i - 16] + s0 + w[i - 7] + s1) | 0;
+  }
   let a = state[0], b = state[1], c = state[2], d = state[3];
   let e = state[4], f = state[5], g = state[6], h = state[7];
   for (let i = 0; i < 64; i++) {
-    const s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25);
-    const choose = (e & f) ^ (~e & g);
-    const t1 = (h + s1 + choose + K[i] + w[i]) | 0;
-    const s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22);
-    const majority = (a & b) ^ (a & c) ^ (b & c);
-    const t2 = (s0 + majority) | 0;
+    const s1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
+    const t1 = (h + s1 + ((e & f) ^ (~e & g)) + K[i] + w[i]) | 0;
+    const s0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
+    const t2 = (s0 + ((a & b) ^ (a & c) ^ (b & c))) | 0;
     h = g;
     g = f;
     f = e;
@@ -140,16 +143,12 @@ function compress(state: Uint32Array, w: Uint32Array): void {
     b = a;
     a = (t1 + t2) | 0;
   }
-  state[0] += a;
-  state[1] += b;
-  state[2] += c;
-  state[3] += d;
-  state[4] += e;
-  state[5] += f;
-  state[6] += g;
-  state[7] += h;
-}
-
-function rotr(x: number, n: number): number {
-  return (x >>> n) | (x << (32 - n));
+  state[0] = (state[0] + a) | 0;
+  state[1] = (state[1] + b) | 0;
+  state[2] = (state[2] + c) | 0;
+  state[3] = (state[3] + d) | 0;
+  state[4] = (state[4] + e) | 0;
+  state[5] = (state[5] + f) | 0;
+  state[6] = (state[6] + g) | 0;
+  state[7] = (state[7] + h) | 0;
 }
