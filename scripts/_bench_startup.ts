@@ -55,7 +55,7 @@ export async function benchStartup(): Promise<BenchRow[]> {
     });
     const cwd = join(root, "corpus");
     const statusOk = (stdout: string) =>
-      stdout.includes("scipy/") ? undefined : "no scipy in the output";
+      stdout.includes("numpy/") ? undefined : "no numpy in the output";
     const sourceEnv = env({ DENO_DIR: denoDir() });
     const oneEnv = env({ XDG_CACHE_HOME: join(root, "xdg") });
     const programs: Record<string, Program> = {
@@ -155,7 +155,7 @@ async function hashdistProgram(root: string, home: string): Promise<Program | st
     args: [join(checkout, "bin", "hit"), "status", PROFILE],
     env: { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin", HOME: home },
     cwd: stack,
-    check: (stdout) => stdout.includes("scipy/") ? undefined : "no scipy in the output",
+    check: (stdout) => stdout.includes("numpy/") ? undefined : "no numpy in the output",
   };
   try {
     await time(program, stack);
