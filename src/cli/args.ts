@@ -3,10 +3,10 @@
  * list, `NAME=VALUE` parameter overrides (the global options before the command are in
  * `global_args.ts`, re-exported here), and close-name suggestions for typos. Pure: every function takes the arguments and returns data.
  */
-import { parseArgs } from "node:util";
 import { HitError, USAGE_EXIT } from "../errors.ts";
+import { tokenizeArgs, type TokenOptions } from "./arg_tokens.ts";
 
-// The global options live apart, so `hit --version` starts without node:util.
+// The global options live apart, so `hit --version` starts with as little as can be.
 export { GLOBAL_OPTIONS, type GlobalArgs, parseGlobalArgs, wantsHelp } from "./global_args.ts";
 
 /** One option of a command, as parsed and as listed in its help. */
@@ -42,19 +42,13 @@ export function parseOptions(
   options: readonly OptionSpec[],
   args: string[],
 ): ParsedOptions {
-  const config: Record<string, { type: "string" | "boolean"; short?: string }> = {};
+  const config: TokenOptions = {};
   for (const option of options) {
     config[option.name] = { type: option.value === undefined ? "boolean" : "string" };
     if (option.short !== undefined) config[option.name].short = option.short;
   }
-  // strict: false keeps parseArgs from throwing its own wording; the tokens are checked below.
-  const { tokens } = parseArgs({
-    args,
-    options: config,
-    strict: false,
-    allowPositionals: true,
-    tokens: true,
-  });
+  // Unknown options come back as tokens too; they are checked below, in hit's wording.
+  const tokens = tokenizeArgs(args, config);
   const values: Record<string, string | true> = {};
   const positionals: string[] = [];
   let repeated: Record<string, string[]> | undefined;

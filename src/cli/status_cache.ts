@@ -10,8 +10,7 @@
  */
 import { join, resolve } from "node:path";
 import { b32, sha256 } from "../spec/hash_document.ts";
-import { resolveProfile } from "../spec/resolve.ts";
-import { createSpecFiles, type SpecFiles } from "../spec/spec_files.ts";
+import type { SpecFiles } from "../spec/spec_files.ts";
 import { VERSION } from "../version.ts";
 
 /** What `hit status` shows of a profile, besides what is built. */
@@ -48,6 +47,11 @@ export async function cachedStatusProfile(
   const file = join(options.cacheDir, "status", `${key}.json`);
   const cached = await readCache(file, key);
   if (cached !== undefined) return cached;
+  // Loaded only now: with the cache, `hit status` starts without the spec layer.
+  const [{ resolveProfile }, { createSpecFiles }] = await Promise.all([
+    import("../spec/resolve.ts"),
+    import("../spec/spec_files.ts"),
+  ]);
   const inputs = new Set<string>();
   const resolved = resolveProfile(profile, {
     overrides: options.overrides,

@@ -22,8 +22,8 @@ export const versionCommand: Command = {
   options: [],
   async run(args: string[], context: CommandContext): Promise<number> {
     if (args.length > 0) {
-      // Only a wrong command line needs the option parser (and node:util): `hit --version`
-      // starts with as little as can be.
+      // Only a wrong command line needs the option parser: `hit --version` starts with as
+      // little as can be.
       const { parseOptions, usageError } = await import("./args.ts");
       const { positionals } = parseOptions("version", [], args);
       if (positionals.length > 0) {
