@@ -8,7 +8,7 @@
  * Written whole (a temp file renamed into place) into `<cache>/status/`; a cache that cannot be
  * written is skipped.
  */
-import { join, resolve } from "node:path";
+import { join, resolve } from "../posix_path.ts";
 import { b32, sha256 } from "../spec/hash_document.ts";
 import type { SpecFiles } from "../spec/spec_files.ts";
 import { VERSION } from "../version.ts";
