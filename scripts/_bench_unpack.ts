@@ -10,7 +10,7 @@ import { unpackInWorker } from "../src/stages/unpack_stage.ts";
 import { SOURCES_DIR } from "../tests/core/_source_fixtures.ts";
 import { type BenchRow, median, timeProgram } from "./_bench_table.ts";
 
-const RUNS = 5;
+const RUNS = 3;
 
 /** The archive type `hit` gives a tarball, from its name. */
 function archiveType(file: string): "tar.gz" | "tar.bz2" | "tar.xz" {
