@@ -56,11 +56,11 @@ if [ ! -d "$final" ]; then
   trap - EXIT HUP INT TERM
 fi
 
-# This file itself, so that `hit mirror export` can carry it across an air gap. One subshell:
+# This file itself, so that `hit mirror export` can carry it across an air gap. No subshell:
 # every fork is start-up time. $0 holds a slash when the shell found this file through PATH.
 case $0 in
-*/*) HIT_EXECUTABLE=$(cd -P -- "${0%/*}" && pwd)/${0##*/} ;;
-*) HIT_EXECUTABLE=$(pwd -P)/$0 ;;
+/*) HIT_EXECUTABLE=$0 ;;
+*) HIT_EXECUTABLE=$PWD/$0 ;;
 esac
 export HIT_EXECUTABLE
 exec "$final/deno" run --quiet @RUN_FLAGS@ "$final/main.js" "$@"
