@@ -8,7 +8,7 @@
  * Written whole (a temp file renamed into place) into `<cache>/status/`; a cache that cannot be
  * written is skipped.
  */
-import { join, resolve } from "../posix_path.ts";
+import { dirname, join, resolve } from "../posix_path.ts";
 import { b32, sha256 } from "../spec/hash_document.ts";
 import type { SpecFiles } from "../spec/spec_files.ts";
 import { VERSION } from "../version.ts";
@@ -94,8 +94,18 @@ export function fingerprint(path: string): string {
   }
 }
 
+/**
+ * The fingerprint of each of `paths`, and of the folder of each that is absent: while a folder
+ * is unchanged (its mtime moves with every entry added, removed or renamed), what was absent
+ * from it still is, and most paths asked about are absent candidates.
+ */
 function fingerprints(paths: Set<string>): Record<string, string> {
-  return Object.fromEntries([...paths].sort().map((path) => [path, fingerprint(path)]));
+  const prints: Record<string, string> = {};
+  for (const path of [...paths].sort()) {
+    prints[path] = fingerprint(path);
+    if (prints[path] === "-") prints[dirname(path)] ??= fingerprint(dirname(path));
+  }
+  return prints;
 }
 
 async function readCache(file: string, key: string): Promise<StatusProfile | undefined> {
@@ -106,8 +116,17 @@ async function readCache(file: string, key: string): Promise<StatusProfile | und
     return undefined;
   }
   if (cache?.key !== key || typeof cache.inputs !== "object" || !cache.profile) return undefined;
+  const now = new Map<string, string>();
+  const current = (path: string) => {
+    let print = now.get(path);
+    if (print === undefined) now.set(path, print = fingerprint(path));
+    return print;
+  };
   for (const [path, print] of Object.entries(cache.inputs)) {
-    if (fingerprint(path) !== print) return undefined;
+    const folder = dirname(path);
+    const settled = print === "-" && cache.inputs[folder] !== undefined &&
+      cache.inputs[folder] !== "-" && current(folder) === cache.inputs[folder];
+    if (!settled && current(path) !== print) return undefined;
   }
   return cache.profile;
 }
