@@ -14,12 +14,12 @@
  * ${HASHDIST_CPU_COUNT}`, which makes make 4.3 print "-jN forced in submake: resetting jobserver
  * mode" and start N job slots of its own (checked with make 4.3 here).
  *
- * So the CPUs follow what each build can use through the kernel instead: when the budget covers
+ * So the CPUs follow what each build can use through the kernel instead: when the budget is
  * every CPU of the machine (`machineCpus`, the default `-j`), there are twice as many slots as
- * CPUs. A package that configures or installs (one process) leaves most of its slots idle, and
+ * CPUs (the kernel still gives the builds no more than the machine's CPUs). A package that configures or installs (one process) leaves most of its slots idle, and
  * another package's `make` in the other slots gets the idle CPUs; when both compile, the kernel
- * shares the CPUs between them. With a smaller budget the slots are the budget, so a build never
- * uses more CPUs than `-j` allows. On the real stack of `shared/sources` (2 cores) a fixed split
+ * shares the CPUs between them. With another budget the slots are the budget, so the builds'
+ * `make -j` add up to `-j` at most. On the real stack of `shared/sources` (2 cores) a fixed split
  * was 1.12 times the lower bound (`deno task bench build`): a package that started alone held
  * every CPU through its single-threaded configure while the next ready package waited.
  *
@@ -40,8 +40,8 @@ export interface ScheduleOptions {
   /** One package at a time, each with every CPU: what HashDist did. */
   serial?: boolean;
   /**
-   * The machine's CPUs: a budget of at least this many has twice as many job slots (see the
-   * budget policy above). Without it, the slots are the budget.
+   * The machine's CPUs: a budget of exactly this many (the default `-j`) has twice as many job
+   * slots (see the budget policy above). Otherwise the slots are the budget.
    */
   machineCpus?: number;
   /** After a failure, build every package that does not depend on it (`--keep-going`). */
@@ -106,9 +106,7 @@ export function createSchedule(nodes: readonly ScheduleNode[], options: Schedule
   );
   return {
     cpus: options.cpus,
-    slots: options.machineCpus !== undefined && options.cpus >= options.machineCpus
-      ? 2 * options.cpus
-      : options.cpus,
+    slots: options.cpus === options.machineCpus ? 2 * options.cpus : options.cpus,
     serial: options.serial ?? false,
     keepGoing: options.keepGoing ?? false,
     deps,

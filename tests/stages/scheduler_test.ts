@@ -93,13 +93,15 @@ Deno.test("takeStarts() with the machine's every CPU has twice the slots, the bu
   assert.equal([...schedule.running.values()].reduce((sum, cpus) => sum + cpus, 0), 3);
 });
 
-Deno.test("takeStarts() with a budget below the machine's CPUs never holds more than the budget", () => {
+Deno.test("takeStarts() with a budget other than the machine's CPUs never holds more than the budget", () => {
   const nodes = Array.from({ length: 6 }, (_, i) => ({ name: `p${i}`, deps: [] }));
   const schedule = createSchedule(nodes, { cpus: 4, machineCpus: 8 });
   assert.equal(schedule.slots, 4);
   assert.deepEqual(takeStarts(schedule).map((start) => start.cpus), [1, 1, 1, 1]);
   const lone = createSchedule([{ name: "p", deps: [] }], { cpus: 4, machineCpus: 8 });
   assert.deepEqual(takeStarts(lone), [{ name: "p", cpus: 4 }]);
+  // More than the machine has (-j 4 on 2 CPUs): still the budget, as asked.
+  assert.equal(createSchedule(nodes, { cpus: 4, machineCpus: 2 }).slots, 4);
 });
 
 Deno.test("takeStarts() in serial mode starts one package at a time with every CPU", () => {
