@@ -202,9 +202,9 @@ async function timeBuild(args: string[], cwd: string, home: string): Promise<Bui
   let stderr: string;
   try {
     stderr = await runHit(["build", "stack.yaml", ...args], cwd, home, (line) => {
-      const started = line.match(/^\[(\S+)\] building /);
+      const started = line.match(/^(?:\d\d:\d\d:\d\d )?\[(\S+)\] building /);
       if (started) spans.set(started[1], { start: since(), end: Infinity });
-      const built = line.match(/^\[(\S+)\] built in (\d+\.\d) s$/);
+      const built = line.match(/^(?:\d\d:\d\d:\d\d )?\[(\S+)\] built in (\d+\.\d) s$/);
       if (built) {
         packages.set(built[1], Number(built[2]));
         const span = spans.get(built[1]);
