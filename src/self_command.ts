@@ -6,6 +6,7 @@
  * `deno compile` binary, the binary itself. Reads the flags file. Imports no `node:` module: it
  * is on every command's start-up path (`main.ts`).
  */
+import { dirname, join } from "./posix_path.ts";
 import { currentRunMode, type RunMode } from "./run_mode.ts";
 import type { SelfCommand } from "./stages/build_artifact.ts";
 
