@@ -8,7 +8,7 @@ import type { Command, CommandContext } from "./cli/command.ts";
 import { fileWriter, OutputClosedError } from "./cli/output.ts";
 import { versionCommand } from "./cli/version.ts";
 import { landlockStageCommand, selfCommand } from "./self_command.ts";
-import { JOB_UMASK } from "./core/run_job.ts";
+import { JOB_UMASK } from "./core/job_umask.ts";
 
 /** Exit code for a bug in `hit` (an error that is not a `HitError`): EX_SOFTWARE. */
 export const INTERNAL_ERROR_EXIT = 70;
