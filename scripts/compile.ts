@@ -2,13 +2,14 @@
  * `deno task compile`: makes `dist/hit`, one executable file, and says which way it took.
  * With `deno compile` where its base runtime `denort` can be had (`DENORT_BIN`, or the network
  * with `--try-download`); otherwise a self-extracting file: the `/bin/sh` header of
- * `scripts/launcher.sh` and a gzip'd tar of the pinned Deno runtime, the `deno bundle` output of
- * `src/main.ts` and of each `src/stages/*_worker.ts`, and their `run_flags`. Runs `deno`, `tar`
- * and `gzip`; writes only the output file and a temp folder.
+ * `scripts/launcher.sh` and a gzip'd tar of the pinned Deno runtime, the code-split `deno bundle`
+ * output of `src/main.ts` and each `src/stages/*_worker.ts` (one file per entry and per command,
+ * and shared chunks, so a command loads only its own code, as from source), `warm.js` and their
+ * `run_flags`. Runs `deno`, `tar` and `gzip`; writes only the output file and a temp folder.
  *
  *   deno task compile [--out PATH] [--self-extracting | --try-download]
  */
-import { basename, dirname, join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { parseRunFlags } from "../src/self_command.ts";
@@ -83,8 +84,11 @@ export async function findWorkers(dir: string): Promise<string[]> {
   return found.sort();
 }
 
-/** Module specifiers a bundle imports at run time that are not Deno's `node:` built-ins. */
-export function foreignImports(bundle: string): string[] {
+/**
+ * Module specifiers a bundle imports at run time that are neither Deno's `node:` built-ins nor
+ * `./NAME` of another file of the bundle (`files`, by name).
+ */
+export function foreignImports(bundle: string, files: ReadonlySet<string> = new Set()): string[] {
   const patterns = [
     /^\s*(?:import|export)\s[^;]*?\sfrom\s*["']([^"']+)["']/gm,
     /^\s*import\s*["']([^"']+)["']/gm,
@@ -92,7 +96,10 @@ export function foreignImports(bundle: string): string[] {
     /\b__require\s*\(\s*["']([^"']+)["']/g,
   ];
   const found = patterns.flatMap((pattern) => [...bundle.matchAll(pattern)].map((m) => m[1]));
-  return [...new Set(found.filter((specifier) => !specifier.startsWith("node:")))];
+  const own = (specifier: string) => specifier.startsWith("./") && files.has(specifier.slice(2));
+  return [
+    ...new Set(found.filter((specifier) => !specifier.startsWith("node:") && !own(specifier))),
+  ];
 }
 
 // `deno compile` into `out`; returns why it failed, or undefined.
@@ -127,9 +134,8 @@ async function selfExtracting(out: string, flags: string[], workers: string[]): 
   try {
     // The Landlock stage program runs as its own `deno run --allow-ffi` (src/self_command.ts).
     const entries = [join(ROOT, "src", "main.ts"), LANDLOCK_STAGE, ...workers];
-    await Promise.all(
-      entries.map((entry) => bundle(entry, join(payload, basename(entry, ".ts") + ".js"))),
-    );
+    const names = await bundle(entries, payload);
+    await Deno.writeTextFile(join(payload, WARM_FILE), warmModule(names));
     // This process runs the pinned Deno (scripts/deno checks its version).
     await Deno.copyFile(Deno.execPath(), join(payload, "deno"));
     await Deno.chmod(join(payload, "deno"), 0o755);
@@ -142,25 +148,71 @@ async function selfExtracting(out: string, flags: string[], workers: string[]): 
   }
 }
 
-// `deno bundle` of `entry` into `out`, with npm packages inlined; checks it imports only `node:`.
-async function bundle(entry: string, out: string): Promise<void> {
+/** The module the launcher runs once after unpacking, so Deno's code cache holds every module. */
+export const WARM_FILE = "warm.js";
+
+/**
+ * The source of `warm.js`: imports each of `names` (the bundle's files) in turn. Importing runs
+ * no command: `main.js` acts only as the main module, and a worker only sets its message handler.
+ */
+export function warmModule(names: string[]): string {
+  return "// Written by scripts/compile.ts: loads every module once to fill Deno's code cache.\n" +
+    `for (const name of ${JSON.stringify(names)}) await import(\`./\${name}\`);\n`;
+}
+
+/**
+ * One code-split `deno bundle` of `entries` into `dir`, npm packages inlined, every file at the
+ * top of `dir` (so `main.js`, the workers and the chunks sit side by side, as
+ * `workerModuleUrl` expects); checks that the files import only `node:` and one another.
+ * Returns the names of the files.
+ */
+async function bundle(entries: string[], dir: string): Promise<string[]> {
   const failure = await deno([
     "bundle",
     "--config",
     join(ROOT, "deno.json"),
     "--platform",
     "deno",
-    "--output",
-    out,
-    entry,
+    "--code-splitting",
+    "--outdir",
+    dir,
+    ...entries,
   ]);
-  if (failure !== undefined) throw new Error(`deno bundle "${entry}" failed: ${failure}`);
-  const foreign = foreignImports(await Deno.readTextFile(out));
-  if (foreign.length > 0) {
-    throw new Error(
-      `deno bundle "${entry}": the bundle still imports ${foreign.map((s) => `"${s}"`).join(", ")}`,
-    );
+  if (failure !== undefined) {
+    throw new Error(`deno bundle of ${entries.length} entries failed: ${failure}`);
   }
+  await flattenBundle(dir);
+  const names = (await Array.fromAsync(Deno.readDir(dir))).map((entry) => entry.name).sort();
+  for (const name of names) {
+    const foreign = foreignImports(await Deno.readTextFile(join(dir, name)), new Set(names));
+    if (foreign.length > 0) {
+      throw new Error(
+        `deno bundle: "${name}" still imports ${foreign.map((s) => `"${s}"`).join(", ")}`,
+      );
+    }
+  }
+  return names;
+}
+
+// Moves the files of each sub-folder of `dir` (the workers, in `stages/`) up into `dir`.
+async function flattenBundle(dir: string): Promise<void> {
+  for await (const entry of Deno.readDir(dir)) {
+    if (!entry.isDirectory) continue;
+    const sub = join(dir, entry.name);
+    for await (const file of Deno.readDir(sub)) {
+      const text = await Deno.readTextFile(join(sub, file.name));
+      await Deno.writeTextFile(join(dir, file.name), importsFromParent(text));
+    }
+    await Deno.remove(sub, { recursive: true });
+  }
+}
+
+/** A bundle file's imports of `../NAME` turned into `./NAME`, for the file moved up a folder. */
+export function importsFromParent(bundle: string): string {
+  return bundle
+    .replace(/^(\s*(?:import|export)\s[^;]*?\sfrom\s*)(["'])\.\.\//gm, "$1$2./")
+    .replace(/^(\s*import\s*)(["'])\.\.\//gm, "$1$2./")
+    .replace(/(\bimport\s*\(\s*)(["'])\.\.\//g, "$1$2./");
 }
 
 // Runs the pinned Deno with `args` in the project root; returns its error output if it fails.

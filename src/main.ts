@@ -3,14 +3,12 @@
  * errors into output and exit codes. Only this file reads `Deno.*` to fill the command context.
  */
 import { HitError, renderHitError, USAGE_EXIT } from "./errors.ts";
-import { parseGlobalArgs, wantsHelp } from "./cli/args.ts";
-import { type Command, type CommandContext, findCommand } from "./cli/command.ts";
-import { createHelpCommand, renderCommandHelp, renderMainHelp } from "./cli/help.ts";
-import { createCompletionsCommand } from "./cli/completions.ts";
+import { parseGlobalArgs, wantsHelp } from "./cli/global_args.ts";
+import type { Command, CommandContext } from "./cli/command.ts";
 import { fileWriter, OutputClosedError } from "./cli/output.ts";
 import { versionCommand } from "./cli/version.ts";
 import { landlockStageCommand, selfCommand } from "./self_command.ts";
-import { JOB_UMASK } from "./core/run_job.ts";
+import { JOB_UMASK } from "./core/job_umask.ts";
 
 /** Exit code for a bug in `hit` (an error that is not a `HitError`): EX_SOFTWARE. */
 export const INTERNAL_ERROR_EXIT = 70;
@@ -19,11 +17,14 @@ export const INTERNAL_ERROR_EXIT = 70;
 interface CommandEntry {
   names: string[];
   load: () => Promise<Command>;
+  /** Whether the command works on the list of every command (help, completions). */
+  listsCommands?: boolean;
 }
 
 // Only the command that runs is loaded: `hit status` does not compile the build, fetch and
-// sandbox code (about half the start-up time). String-literal imports stay visible to
-// `deno compile` and `deno bundle`.
+// sandbox code (about half the start-up time), and `hit --version` loads no `node:` module and
+// no YAML parser. String-literal imports stay visible to `deno compile` and `deno bundle`
+// (which splits the single file the same way).
 const COMMANDS: readonly CommandEntry[] = [
   { names: ["build"], load: async () => (await import("./cli/build.ts")).buildCommand },
   { names: ["develop"], load: async () => (await import("./cli/develop.ts")).developCommand },
@@ -83,8 +84,18 @@ const COMMANDS: readonly CommandEntry[] = [
     names: ["build-whitelist"],
     load: async () => (await import("./cli/build_whitelist.ts")).buildWhitelistCommand,
   },
-  { names: ["completions"], load: () => Promise.resolve(completionsCommand) },
-  { names: ["help"], load: () => Promise.resolve(helpCommand) },
+  {
+    names: ["completions"],
+    load: once(async () =>
+      (await import("./cli/completions.ts")).createCompletionsCommand(() => everyCommand)
+    ),
+    listsCommands: true,
+  },
+  {
+    names: ["help"],
+    load: once(async () => (await import("./cli/help.ts")).createHelpCommand(() => everyCommand)),
+    listsCommands: true,
+  },
   { names: ["version"], load: () => Promise.resolve(versionCommand) },
 ];
 
@@ -98,8 +109,11 @@ async function allCommands(): Promise<readonly Command[]> {
   return everyCommand;
 }
 
-const completionsCommand = createCompletionsCommand(() => everyCommand);
-const helpCommand = createHelpCommand(() => everyCommand);
+/** `load`, run at most once: help and completions are found by identity in the list. */
+function once(load: () => Promise<Command>): () => Promise<Command> {
+  let loaded: Promise<Command> | undefined;
+  return () => loaded ??= load();
+}
 
 /** Runs `hit` with `args` (without the program name); returns the exit code. */
 export async function main(args: string[], context: CommandContext): Promise<number> {
@@ -114,6 +128,7 @@ async function dispatch(args: string[], context: CommandContext): Promise<number
   const global = parseGlobalArgs(args);
   if (global.version) return await versionCommand.run([], context);
   if (global.help || global.command === undefined) {
+    const { renderMainHelp } = await import("./cli/help.ts");
     await (global.help ? context.stdout : context.stderr).write(
       renderMainHelp(await allCommands()),
     );
@@ -121,9 +136,12 @@ async function dispatch(args: string[], context: CommandContext): Promise<number
   }
   const entry = COMMANDS.find((candidate) => candidate.names.includes(global.command!));
   // An unknown name: `findCommand` says so, with the closest names as a hint.
-  const command = entry ? await entry.load() : findCommand(global.command, await allCommands());
-  if (command === helpCommand || command === completionsCommand) await allCommands();
+  const command = entry
+    ? await entry.load()
+    : (await import("./cli/command.ts")).findCommand(global.command, await allCommands());
+  if (entry?.listsCommands) await allCommands();
   if (wantsHelp(global.args)) {
+    const { renderCommandHelp } = await import("./cli/help.ts");
     await context.stdout.write(renderCommandHelp(command));
     return 0;
   }

@@ -3,10 +3,10 @@
  * same program and entry point, with the same permission flags, never a copy of the logic. From
  * source that is `deno run` of `src/main.ts` with `scripts/run_flags`; in the self-extracting
  * single file, the runtime, `main.js` and `run_flags` of its unpacked payload folder; in a
- * `deno compile` binary, the binary itself. Reads the flags file and checks `DENO_DIR`.
+ * `deno compile` binary, the binary itself. Reads the flags file. Imports no `node:` module: it
+ * is on every command's start-up path (`main.ts`).
  */
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { dirname, join } from "./posix_path.ts";
 import { currentRunMode, type RunMode } from "./run_mode.ts";
 import type { SelfCommand } from "./stages/build_artifact.ts";
 
@@ -33,7 +33,7 @@ export function parseRunFlags(text: string): string[] {
 
 /**
  * The layout of a `hit` in `mode` whose runtime is `runtime` and whose `src/self_command.ts`
- * module (or, bundled, `main.js`) is at `moduleUrl`.
+ * module (or, bundled, the file of the payload that holds it) is at `moduleUrl`.
  */
 export function selfLayout(
   mode: RunMode,
@@ -42,23 +42,28 @@ export function selfLayout(
   const { runtime, moduleUrl } = options;
   if (mode === "compiled") return { mode, runtime, readOnly: [runtime] };
   if (mode === "self-extracting") {
-    // Every module of the bundle is `main.js`, beside `run_flags` in the payload folder.
-    const main = fileURLToPath(moduleUrl);
-    const payload = dirname(main);
+    // The bundle's files (`main.js`, its chunks, this module's among them) and `run_flags` are
+    // all at the top of the payload folder.
+    const payload = filePath(new URL(".", moduleUrl));
     return {
       mode,
       runtime,
-      main,
-      flagsFile: join(payload, "run_flags"),
+      main: `${payload}/main.js`,
+      flagsFile: `${payload}/run_flags`,
       readOnly: [runtime, payload],
     };
   }
-  const main = fileURLToPath(new URL("./main.ts", moduleUrl));
-  const root = dirname(dirname(main));
-  const flagsFile = join(root, "scripts", "run_flags");
+  const main = filePath(new URL("./main.ts", moduleUrl));
+  const root = filePath(new URL("../", moduleUrl));
+  const flagsFile = `${root}/scripts/run_flags`;
   // Only what `deno run src/main.ts` reads: not the whole checkout (its .git, the user's files).
-  const parts = ["src", "deno.json", "deno.lock", "node_modules"].map((part) => join(root, part));
+  const parts = ["src", "deno.json", "deno.lock", "node_modules"].map((part) => `${root}/${part}`);
   return { mode, runtime, main, flagsFile, readOnly: [runtime, flagsFile, ...parts] };
+}
+
+/** The path of a `file:` URL, without a trailing slash (but `/` itself). */
+function filePath(url: URL): string {
+  return decodeURIComponent(url.pathname).replace(/(?<=.)\/$/, "");
 }
 
 /** The self command of this process; `env` is the environment `hit` was started with. */

@@ -38,7 +38,8 @@ Deno.test("selfLayout() of the self-extracting file runs main.js with the payloa
   assert.deepEqual(
     selfLayout("self-extracting", {
       runtime: `${payload}/deno`,
-      moduleUrl: `file://${payload}/main.js`,
+      // The code-split bundle: this module is in a chunk beside main.js.
+      moduleUrl: `file://${payload}/chunk-4TQ2ZK7B.js`,
     }),
     {
       mode: "self-extracting",

@@ -1,10 +1,13 @@
 /**
  * Command-line parsing shared by the commands: options checked against a command's option
- * list, `NAME=VALUE` parameter overrides, the global options before the command, and close-name
- * suggestions for typos. Pure: every function takes the arguments and returns data.
+ * list, `NAME=VALUE` parameter overrides (the global options before the command are in
+ * `global_args.ts`, re-exported here), and close-name suggestions for typos. Pure: every function takes the arguments and returns data.
  */
-import { parseArgs } from "node:util";
 import { HitError, USAGE_EXIT } from "../errors.ts";
+import { tokenizeArgs, type TokenOptions } from "./arg_tokens.ts";
+
+// The global options live apart, so `hit --version` starts with as little as can be.
+export { GLOBAL_OPTIONS, type GlobalArgs, parseGlobalArgs, wantsHelp } from "./global_args.ts";
 
 /** One option of a command, as parsed and as listed in its help. */
 export interface OptionSpec {
@@ -39,19 +42,13 @@ export function parseOptions(
   options: readonly OptionSpec[],
   args: string[],
 ): ParsedOptions {
-  const config: Record<string, { type: "string" | "boolean"; short?: string }> = {};
+  const config: TokenOptions = {};
   for (const option of options) {
     config[option.name] = { type: option.value === undefined ? "boolean" : "string" };
     if (option.short !== undefined) config[option.name].short = option.short;
   }
-  // strict: false keeps parseArgs from throwing its own wording; the tokens are checked below.
-  const { tokens } = parseArgs({
-    args,
-    options: config,
-    strict: false,
-    allowPositionals: true,
-    tokens: true,
-  });
+  // Unknown options come back as tokens too; they are checked below, in hit's wording.
+  const tokens = tokenizeArgs(args, config);
   const values: Record<string, string | true> = {};
   const positionals: string[] = [];
   let repeated: Record<string, string[]> | undefined;
@@ -119,81 +116,6 @@ export function splitOverrides(command: string, positionals: string[]): SplitPos
     overrides[name] = arg.slice(equals + 1);
   }
   return { overrides, others };
-}
-
-/** The global part of a command line: options before the command, the command, its arguments. */
-export interface GlobalArgs {
-  /** `--config PATH` (or `--config-file PATH`). */
-  configPath?: string;
-  help: boolean;
-  version: boolean;
-  /** The command name, if one was given. */
-  command?: string;
-  /** Everything after the command name. */
-  args: string[];
-}
-
-/** The options `hit` accepts before the command, for the help text. */
-export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
-  {
-    name: "config",
-    value: "PATH",
-    description: "configuration file (alias --config-file; default ~/.hashdist/config.yaml)",
-  },
-  { name: "help", short: "h", description: "show this help" },
-  { name: "version", short: "V", description: "print the version of hit" },
-];
-
-/**
- * Parses the global options up to the first argument that is not an option (the command).
- * @throws {HitError} (exit 2) on an unknown global option or a missing `--config` value.
- */
-export function parseGlobalArgs(args: string[]): GlobalArgs {
-  const result: GlobalArgs = { help: false, version: false, args: [] };
-  let i = 0;
-  for (; i < args.length; i++) {
-    const arg = args[i];
-    if (arg === "--") {
-      i++;
-      break;
-    }
-    if (!arg.startsWith("-") || arg === "-") break;
-    const equals = arg.indexOf("=");
-    const name = equals < 0 ? arg : arg.slice(0, equals);
-    if (name === "--config" || name === "--config-file") {
-      const value = equals < 0 ? args[++i] : arg.slice(equals + 1);
-      if (value === undefined || value === "" || (equals < 0 && value.startsWith("-"))) {
-        throw new HitError(`option "${name}" needs a value PATH`, {
-          hint: `run "hit --help" for the usage`,
-          exitCode: USAGE_EXIT,
-        });
-      }
-      result.configPath = value;
-    } else if ((arg === "-h" || arg === "--help") && equals < 0) {
-      result.help = true;
-    } else if (arg === "--version" || arg === "-V") {
-      result.version = true;
-    } else {
-      throw new HitError(`unknown option "${name}"`, {
-        hint: `run "hit --help" for the global options; command options go after the command`,
-        exitCode: USAGE_EXIT,
-      });
-    }
-  }
-  if (i < args.length) {
-    result.command = args[i];
-    result.args = args.slice(i + 1);
-  }
-  return result;
-}
-
-/** Whether a command's arguments ask for its help (`-h` or `--help` before any `--`). */
-export function wantsHelp(args: string[]): boolean {
-  for (const arg of args) {
-    if (arg === "--") return false;
-    if (arg === "-h" || arg === "--help") return true;
-  }
-  return false;
 }
 
 /** `"a"`, `"a" or "b"`, `"a", "b" or "c"`: quoted names for hints. */

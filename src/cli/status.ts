@@ -1,11 +1,12 @@
 /**
  * `hit status`: each package of a profile's closure with its artifact id and whether it is in
- * the build store. Parsing and rendering are pure; `run` resolves the profile and prints.
+ * the build store. Parsing and rendering are pure; `run` resolves the profile (or finds it in
+ * `status_cache.ts`, when no input changed) and prints.
  */
 import { artifactState, readArtifactJson } from "../core/build_store.ts";
-import { resolveProfile } from "../spec/resolve.ts";
 import { type OptionSpec, parseOptions, splitOverrides, usageError } from "./args.ts";
 import { type Command, commandConfig, type CommandContext } from "./command.ts";
+import { cachedStatusProfile } from "./status_cache.ts";
 
 /** Output formats of `hit status`. */
 export type StatusFormat = "text" | "json" | "hashdist";
@@ -146,14 +147,15 @@ examples:
   options: OPTIONS,
   async run(args: string[], context: CommandContext): Promise<number> {
     const parsed = parseStatusArgs(args);
-    const profile = await resolveProfile(parsed.profile, {
+    const { buildStore, cache } = await commandConfig(context);
+    const profile = await cachedStatusProfile(parsed.profile, {
       overrides: parsed.overrides,
       cwd: context.cwd,
+      cacheDir: cache,
     });
-    const { buildStore } = await commandConfig(context);
     const rows: StatusRow[] = [];
     for (const name of profile.buildOrder) {
-      const artifactId = profile.packages.get(name)!.artifactId;
+      const artifactId = profile.artifactIds[name];
       const built = await artifactState(buildStore, artifactId) === "built";
       rows.push({
         name,

@@ -3,7 +3,7 @@
  * whose `id` file is the commit marker. Artifacts are built in a staging folder beside it and
  * renamed into place whole, so a store never holds a half-written artifact.
  */
-import { join } from "node:path";
+import { join } from "../posix_path.ts";
 import { HitError } from "../errors.ts";
 import { canonicalJson } from "../spec/canonical_json.ts";
 import { compareCodePoints, isMap, type Value, type ValueMap } from "../spec/values.ts";

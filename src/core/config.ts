@@ -2,7 +2,7 @@
  * The configuration file (HASHDIST.md §1.1): where the build store, the source cache and its
  * mirrors, build folders and gc roots live. Loading it creates any missing folder.
  */
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, resolve } from "../posix_path.ts";
 import { HitError } from "../errors.ts";
 import { describeValue } from "../spec/spec_error.ts";
 import { parseYaml } from "../spec/yaml_load.ts";

@@ -89,8 +89,7 @@ export const REPRODUCIBLE_JOB_ENV: Readonly<Record<string, string>> = {
   LC_ALL: "C",
 };
 
-/** The file mode creation mask jobs run with (set on `hit` itself, which they inherit). */
-export const JOB_UMASK = 0o022;
+export { JOB_UMASK } from "./job_umask.ts";
 
 /** The starting environment of a job (§5.4), before `ARTIFACT` is set. */
 export function initialJobEnv(options: Omit<JobOptions, "run" | "jobDir">): Record<string, string> {

@@ -2,8 +2,8 @@
  * `hash_document` and the digest format every HashDist hash uses (HASHDIST.md §4.2):
  * SHA-256, cut to 20 bytes, written as 32 lower-case base32 characters. Pure.
  */
-import { createHash } from "node:crypto";
 import { canonicalJson } from "./canonical_json.ts";
+import { sha256 } from "./sha256.ts";
 import type { Value } from "./values.ts";
 
 const BASE32_ALPHABET = "abcdefghijklmnopqrstuvwxyz234567";
@@ -11,10 +11,7 @@ const BASE32_ALPHABET = "abcdefghijklmnopqrstuvwxyz234567";
 /** Bytes of a HashDist digest that `b32` keeps: 160 bits, 32 base32 characters. */
 const DIGEST_BYTES = 20;
 
-/** SHA-256 of `bytes`; a string is hashed as its UTF-8 bytes. */
-export function sha256(bytes: Uint8Array | string): Uint8Array {
-  return new Uint8Array(createHash("sha256").update(bytes).digest());
-}
+export { sha256 };
 
 /** Lower-case RFC 4648 base32 of the first 20 bytes of `digest`, without padding. */
 export function b32(digest: Uint8Array): string {

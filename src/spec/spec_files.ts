@@ -25,18 +25,32 @@ export function createSpecFiles(): SpecFiles {
   const texts = new Map<string, string>();
   const stats = new Map<string, Deno.FileInfo | null>();
   const listings = new Map<string, string[]>();
+  const entrySets = new Map<string, Set<string> | null>();
 
   function stat(path: string): Deno.FileInfo | null {
     let info = stats.get(path);
     if (info === undefined) {
-      try {
-        info = Deno.statSync(path);
-      } catch {
-        info = null;
-      }
+      info = absent(path) ? null : statOrNull(path);
       stats.set(path, info);
     }
     return info;
+  }
+
+  // Whether the listing of `path`'s folder shows it is not there. Most paths asked about are
+  // candidates that do not exist (`U.yaml` beside `U/U.yaml`, each package directory in turn):
+  // one listing per folder answers them all, where each failed stat would throw.
+  function absent(path: string): boolean {
+    const slash = path.lastIndexOf("/");
+    const dir = slash < 0 ? "." : slash === 0 ? "/" : path.slice(0, slash);
+    const name = path.slice(slash + 1);
+    if (name === "" || name === "." || name === "..") return false;
+    let entries = entrySets.get(dir);
+    if (entries === undefined) {
+      entries = listOrNull(dir);
+      entrySets.set(dir, entries);
+    }
+    // A folder that cannot be listed says nothing: the stat decides.
+    return entries !== null && !entries.has(name);
   }
 
   return {
@@ -73,6 +87,26 @@ export function createSpecFiles(): SpecFiles {
       return names;
     },
   };
+}
+
+function statOrNull(path: string): Deno.FileInfo | null {
+  try {
+    return Deno.statSync(path);
+  } catch {
+    return null;
+  }
+}
+
+// The entry names of folder `dir`; an empty set when it does not exist, null when it cannot be
+// listed for another reason.
+function listOrNull(dir: string): Set<string> | null {
+  const names = new Set<string>();
+  try {
+    for (const entry of Deno.readDirSync(dir)) names.add(entry.name);
+  } catch (error) {
+    return error instanceof Deno.errors.NotFound ? names : null;
+  }
+  return names;
 }
 
 function readFile(path: string): Uint8Array {

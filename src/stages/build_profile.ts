@@ -265,7 +265,12 @@ export async function buildPackagesHere(
   const skipped: { name: string; reason: SkipReason }[] = [];
   const schedule = createSchedule(
     toBuild.map((pkg) => ({ name: pkg.name, deps: pkg.buildDeps })),
-    { cpus: context.cpuCount, serial: run.serial, keepGoing: run.keepGoing },
+    {
+      cpus: context.cpuCount,
+      serial: run.serial,
+      keepGoing: run.keepGoing,
+      machineCpus: navigator.hardwareConcurrency,
+    },
   );
   // The event of each ended build, emitted once the schedule knows, so that no start is ever
   // reported after the failure that stopped the run.

@@ -4,19 +4,24 @@
  * (`createSchedule`, `takeStarts`, `recordFinish`, `stopSchedule`) are pure; `runSchedule` drives
  * them with the caller's build function. Runs nothing and touches no file itself.
  *
- * Budget policy: a fair split recomputed as builds start and end. A package holds the CPUs it
- * was started with (its `HASHDIST_CPU_COUNT`, the `make -j` of its build) until it ends, and the
- * CPUs held never add up to more than the budget. Whenever CPUs are free, the ready packages
- * (every build dependency in the store), highest priority first, share them evenly, one CPU at
- * least each. A GNU make jobserver would let a running `make` take up CPUs that free up later,
- * but it does not work here: Debian 12's make 4.3 passes the jobserver only as inherited pipe
- * fds (no `fifo:`), which `Deno.Command` cannot hand to a child, and the corpus's scripts run
- * `make -j ${HASHDIST_CPU_COUNT}`, which makes make 4.3 print "-jN forced in submake: resetting
- * jobserver mode" and start N job slots of its own (checked with make 4.3 here). Nor is there
- * much left to win: on the real stack of `shared/sources` (`deno task bench build`, 2 cores) the
- * split took 109 s against 142 s one package at a time with `make -j 2`, and the lower bound
- * (CPU seconds over cores) is 98–104 s. Small packages spend most of their time in serial
- * configure steps, which only running several packages at once fills.
+ * Budget policy: a split recomputed as builds start and end. A package holds the job slots it
+ * was started with (its `HASHDIST_CPU_COUNT`, the `make -j` of its build) until it ends. Whenever
+ * slots are free, the ready packages (every build dependency in the store), highest priority
+ * first, share them evenly, one at least and the whole budget at most each. A GNU make jobserver
+ * would let a running `make` take up CPUs that free up later, but it does not work here: Debian
+ * 12's make 4.3 passes the jobserver only as inherited pipe fds (no `fifo:`), which
+ * `Deno.Command` cannot hand to a child, and the corpus's scripts run `make -j
+ * ${HASHDIST_CPU_COUNT}`, which makes make 4.3 print "-jN forced in submake: resetting jobserver
+ * mode" and start N job slots of its own (checked with make 4.3 here).
+ *
+ * So the CPUs follow what each build can use through the kernel instead: when the budget is
+ * every CPU of the machine (`machineCpus`, the default `-j`), there are twice as many slots as
+ * CPUs (the kernel still gives the builds no more than the machine's CPUs). A package that configures or installs (one process) leaves most of its slots idle, and
+ * another package's `make` in the other slots gets the idle CPUs; when both compile, the kernel
+ * shares the CPUs between them. With another budget the slots are the budget, so the builds'
+ * `make -j` add up to `-j` at most. On the real stack of `shared/sources` (2 cores) a fixed split
+ * was 1.12 times the lower bound (`deno task bench build`): a package that started alone held
+ * every CPU through its single-threaded configure while the next ready package waited.
  *
  * Priority is the longest chain of packages waiting on a package, then how many wait on it,
  * then the profile's build order.
@@ -34,6 +39,11 @@ export interface ScheduleOptions {
   cpus: number;
   /** One package at a time, each with every CPU: what HashDist did. */
   serial?: boolean;
+  /**
+   * The machine's CPUs: a budget of exactly this many (the default `-j`) has twice as many job
+   * slots (see the budget policy above). Otherwise the slots are the budget.
+   */
+  machineCpus?: number;
   /** After a failure, build every package that does not depend on it (`--keep-going`). */
   keepGoing?: boolean;
 }
@@ -44,6 +54,8 @@ export type SkipReason = { kind: "dependency"; failed: string } | { kind: "stopp
 /** The state of a scheduled run. */
 export interface Schedule {
   readonly cpus: number;
+  /** Job slots the running builds may hold together: `cpus`, or twice that (oversubscribed). */
+  readonly slots: number;
   readonly serial: boolean;
   readonly keepGoing: boolean;
   /** Build dependencies of each package, within the run. */
@@ -94,6 +106,7 @@ export function createSchedule(nodes: readonly ScheduleNode[], options: Schedule
   );
   return {
     cpus: options.cpus,
+    slots: options.cpus === options.machineCpus ? 2 * options.cpus : options.cpus,
     serial: options.serial ?? false,
     keepGoing: options.keepGoing ?? false,
     deps,
@@ -112,7 +125,7 @@ export function takeStarts(schedule: Schedule): ScheduledStart[] {
   if (schedule.stopped) return [];
   let held = 0;
   for (const cpus of schedule.running.values()) held += cpus;
-  const free = schedule.cpus - held;
+  const free = schedule.slots - held;
   const ready = schedule.waiting.filter((name) =>
     schedule.deps.get(name)!.every((dep) => schedule.built.has(dep))
   );
@@ -126,7 +139,7 @@ export function takeStarts(schedule: Schedule): ScheduledStart[] {
     const extra = free - share * count;
     starts = ready.slice(0, count).map((name, i) => ({
       name,
-      cpus: share + (i < extra ? 1 : 0),
+      cpus: Math.min(schedule.cpus, share + (i < extra ? 1 : 0)),
     }));
   }
   for (const start of starts) {

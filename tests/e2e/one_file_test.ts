@@ -57,13 +57,24 @@ Deno.test("hit as one self-extracting file runs alone, offline, from a fresh HOM
     assert.equal(unpacked.length, 1, cache.join(", "));
     assert.match(unpacked[0], /^[0-9a-f]{64}$/);
     const payload = await listDir(join(home, ".cache", "hit", unpacked[0]));
-    assert.ok(payload.includes("fetch_worker.js"), payload.join(", "));
-    assert.deepEqual(payload.filter((name) => !name.endsWith("_worker.js")), [
-      "deno",
-      "landlock_stage.js",
-      "main.js",
-      "run_flags",
-    ]);
+    for (
+      const name of [
+        "deno",
+        "fetch_worker.js",
+        "landlock_stage.js",
+        "main.js",
+        "run_flags",
+        "warm.js",
+      ]
+    ) {
+      assert.ok(payload.includes(name), `${name} not in ${payload.join(", ")}`);
+    }
+    // Code-split: each command its own file (status-HASH.js), shared code in chunks.
+    assert.ok(payload.some((name) => /^status-\w+\.js$/.test(name)), payload.join(", "));
+    assert.deepEqual(payload.filter((name) => !name.endsWith(".js")), ["deno", "run_flags"]);
+    // The first run filled Deno's code cache (warm.js) while unpacking.
+    const codeCache = join(home, ".cache", "hit", "deno-dir", "v8_code_cache_v2");
+    assert.ok((await Deno.stat(codeCache)).isFile, codeCache);
   });
 
   await t.step(

@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { denoErrorSummary, findWorkers, foreignImports } from "../../scripts/compile.ts";
+import {
+  denoErrorSummary,
+  findWorkers,
+  foreignImports,
+  importsFromParent,
+  warmModule,
+} from "../../scripts/compile.ts";
 import { makeTempDir } from "../e2e/_run_cli.ts";
 
 Deno.test("findWorkers() lists the *_worker.ts files of a folder, sorted", async () => {
@@ -35,6 +41,60 @@ Deno.test("foreignImports() finds every import that is not a node: built-in", ()
     "yaml",
   ]);
   assert.deepEqual(foreignImports(`import { join } from "node:path";\n`), []);
+});
+
+Deno.test("foreignImports() allows ./NAME of the bundle's own files only", () => {
+  const bundle = [
+    `import {\n  a\n} from "./chunk-AB12.js";`,
+    `const status = await import("./status-CD34.js");`,
+    `import "./chunk-MISSING.js";`,
+    `import "../chunk-AB12.js";`,
+  ].join("\n");
+  const files = new Set(["chunk-AB12.js", "status-CD34.js", "main.js"]);
+  assert.deepEqual(foreignImports(bundle, files).sort(), [
+    "../chunk-AB12.js",
+    "./chunk-MISSING.js",
+  ]);
+});
+
+Deno.test("importsFromParent() points a moved file's ../ imports at its new folder only", () => {
+  const worker = [
+    `import {\n  serve\n} from "../chunk-FH5S.js";`,
+    `import "../chunk-HI6A.js";`,
+    `const m = await import( "../x-1.js");`,
+    `const text = "from '../not-an-import'";`,
+    `const path = "../data.txt";`,
+  ].join("\n");
+  assert.equal(
+    importsFromParent(worker),
+    [
+      `import {\n  serve\n} from "./chunk-FH5S.js";`,
+      `import "./chunk-HI6A.js";`,
+      `const m = await import( "./x-1.js");`,
+      `const text = "from '../not-an-import'";`,
+      `const path = "../data.txt";`,
+    ].join("\n"),
+  );
+});
+
+Deno.test("warmModule() imports every file of the bundle it is given, and runs", async () => {
+  await using dir = await makeTempDir("hit-compile-");
+  await Deno.writeTextFile(
+    join(dir.path, "a.js"),
+    "globalThis.loaded = [...(globalThis.loaded ?? []), 'a'];",
+  );
+  await Deno.writeTextFile(
+    join(dir.path, "b.js"),
+    "globalThis.loaded.push('b'); console.log(globalThis.loaded.join(','));",
+  );
+  await Deno.writeTextFile(join(dir.path, "warm.js"), warmModule(["a.js", "b.js"]));
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--quiet", "--no-config", join(dir.path, "warm.js")],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(new TextDecoder().decode(output.stderr), "");
+  assert.equal(new TextDecoder().decode(output.stdout), "a,b\n");
 });
 
 Deno.test("denoErrorSummary() puts the error and its new causes on one line", () => {

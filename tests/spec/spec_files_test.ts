@@ -43,3 +43,17 @@ Deno.test("createSpecFiles() reports a file it cannot read", async () => {
   assert.equal(error.message, `read "${tree.path("gone.yaml")}": no such file`);
   assert.deepEqual(error.location, { file: tree.path("gone.yaml") });
 });
+
+Deno.test("createSpecFiles() answers paths in present, missing and non-folder parents alike", async () => {
+  await using tree = await writeSpecTree({ "pkgs/zlib.yaml": "{}\n", "pkgs/png/png.yaml": "{}\n" });
+  const files = createSpecFiles();
+  // Asked before and after the folder's listing was taken: the same answers.
+  assert.equal(files.isFile(tree.path("pkgs/png.yaml")), false);
+  assert.equal(files.isFile(tree.path("pkgs/zlib.yaml")), true);
+  assert.equal(files.isDir(tree.path("pkgs/png")), true);
+  assert.equal(files.isFile(tree.path("pkgs/png/png.yaml")), true);
+  assert.equal(files.isFile(tree.path("nope/zlib.yaml")), false);
+  // A "folder" that is a file cannot be listed: the stat decides, and finds nothing.
+  assert.equal(files.isFile(tree.path("pkgs/zlib.yaml/x.yaml")), false);
+  assert.equal(files.isDir(tree.path("pkgs/.")), true);
+});

@@ -66,6 +66,44 @@ Deno.test("takeStarts() never holds more CPUs than the budget and gives each sta
   assert.equal([...schedule.running.values()].reduce((sum, cpus) => sum + cpus, 0), 4);
 });
 
+Deno.test("takeStarts() with the machine's every CPU has twice the slots, the budget at most each", () => {
+  // A chain and a lone package on 2 CPUs: the lone one does not wait for the chain's first.
+  const nodes = [
+    { name: "ncurses", deps: [] },
+    { name: "readline", deps: ["ncurses"] },
+    { name: "zlib", deps: [] },
+    { name: "png", deps: ["zlib"] },
+    { name: "bzip2", deps: [] },
+  ];
+  const schedule = createSchedule(nodes, { cpus: 2, machineCpus: 2 });
+  assert.equal(schedule.slots, 4);
+  // Three ready packages share four slots; a fixed split of 2 CPUs would have started two.
+  assert.deepEqual(takeStarts(schedule), [
+    { name: "ncurses", cpus: 2 },
+    { name: "zlib", cpus: 1 },
+    { name: "bzip2", cpus: 1 },
+  ]);
+  assert.deepEqual(takeStarts(schedule), [], "every slot is held");
+  recordFinish(schedule, "zlib", "built");
+  assert.deepEqual(takeStarts(schedule), [{ name: "png", cpus: 1 }]);
+  recordFinish(schedule, "ncurses", "built");
+  recordFinish(schedule, "bzip2", "built");
+  // Alone with three free slots: no more than the budget.
+  assert.deepEqual(takeStarts(schedule), [{ name: "readline", cpus: 2 }]);
+  assert.equal([...schedule.running.values()].reduce((sum, cpus) => sum + cpus, 0), 3);
+});
+
+Deno.test("takeStarts() with a budget other than the machine's CPUs never holds more than the budget", () => {
+  const nodes = Array.from({ length: 6 }, (_, i) => ({ name: `p${i}`, deps: [] }));
+  const schedule = createSchedule(nodes, { cpus: 4, machineCpus: 8 });
+  assert.equal(schedule.slots, 4);
+  assert.deepEqual(takeStarts(schedule).map((start) => start.cpus), [1, 1, 1, 1]);
+  const lone = createSchedule([{ name: "p", deps: [] }], { cpus: 4, machineCpus: 8 });
+  assert.deepEqual(takeStarts(lone), [{ name: "p", cpus: 4 }]);
+  // More than the machine has (-j 4 on 2 CPUs): still the budget, as asked.
+  assert.equal(createSchedule(nodes, { cpus: 4, machineCpus: 2 }).slots, 4);
+});
+
 Deno.test("takeStarts() in serial mode starts one package at a time with every CPU", () => {
   const schedule = createSchedule(DIAMOND, { cpus: 8, serial: true });
   assert.deepEqual(takeStarts(schedule), [{ name: "root", cpus: 8 }]);
