@@ -346,6 +346,7 @@ export async function runBuild(
           ? resolved.buildOrder
           : undefined,
         serial: parsed.serial,
+        machineBudget: !parsed.jobsGiven,
         keepGoing: parsed.keepGoing,
         onEvent: (event) => {
           if (event.type === "pulled") {

@@ -55,6 +55,11 @@ export interface BuildProfileOptions {
   only?: string[];
   /** One package at a time, each with every CPU of `context.cpuCount` (HashDist's way). */
   serial?: boolean;
+  /**
+   * The CPU budget was left to the machine (no `-j`): the scheduler may hand out more job slots
+   * than CPUs. With a `-j N` the builds' job counts never add up to more than N.
+   */
+  machineBudget?: boolean;
   /** After a failure, build every package that does not depend on it. */
   keepGoing?: boolean;
   onEvent?: (event: BuildEvent) => void;
@@ -89,6 +94,8 @@ export interface ExecutorRun {
   emit: (event: BuildEvent) => void;
   keepGoing: boolean;
   serial: boolean;
+  /** No `-j` was given (see `BuildProfileOptions.machineBudget`). */
+  machineBudget: boolean;
   signal?: AbortSignal;
 }
 
@@ -196,6 +203,7 @@ export async function buildProfile(
     emit,
     keepGoing: options.keepGoing ?? false,
     serial: options.serial ?? false,
+    machineBudget: options.machineBudget ?? false,
     signal: context.signal,
   };
   const { built, cached: raced, failures, stopped, skipped } = options.executor
@@ -269,7 +277,7 @@ export async function buildPackagesHere(
       cpus: context.cpuCount,
       serial: run.serial,
       keepGoing: run.keepGoing,
-      machineCpus: navigator.hardwareConcurrency,
+      machineCpus: run.machineBudget ? navigator.hardwareConcurrency : undefined,
     },
   );
   // The event of each ended build, emitted once the schedule knows, so that no start is ever
