@@ -3,6 +3,7 @@
  * errors into output and exit codes. Only this file reads `Deno.*` to fill the command context.
  */
 import { HitError, renderHitError, USAGE_EXIT } from "./errors.ts";
+import { fileError } from "./core/file_error.ts";
 import { parseGlobalArgs, wantsHelp } from "./cli/args.ts";
 import { type Command, type CommandContext, findCommand } from "./cli/command.ts";
 import { createHelpCommand, renderCommandHelp, renderMainHelp } from "./cli/help.ts";
@@ -103,7 +104,17 @@ export async function main(args: string[], context: CommandContext): Promise<num
   try {
     return await dispatch(args, context);
   } catch (error) {
-    return await report(error, context);
+    // A file system error no command turned into a HitError still comes from a path or a
+    // machine the user gave `hit` (a file where a folder belongs, a read-only disk): not a bug.
+    return await report(fileError(commandName(args), error), context);
+  }
+}
+
+function commandName(args: string[]): string {
+  try {
+    return parseGlobalArgs(args).command ?? "hit";
+  } catch {
+    return "hit";
   }
 }
 

@@ -4,8 +4,9 @@
  * folder at it. Parsing is pure, progress is `build_progress.ts`; `run` wires the configuration,
  * the source cache, the sandbox and Ctrl-C together.
  */
-import { basename, resolve } from "node:path";
+import { basename, dirname, resolve } from "node:path";
 import { HitError } from "../errors.ts";
+import { fileError } from "../core/file_error.ts";
 import { holdBuildLock } from "../core/gc.ts";
 import { resolveProfile } from "../spec/resolve.ts";
 import { type BuildContext, BuildFailure } from "../stages/build_artifact.ts";
@@ -135,7 +136,7 @@ export function buildArgsFrom(
   let jobs = cpus;
   if (values.jobs !== undefined) {
     jobs = Number(values.jobs);
-    if (!Number.isInteger(jobs) || jobs < 1) {
+    if (!/^\d{1,5}$/.test(String(values.jobs)) || jobs < 1) {
       throw usageError(command, `"-j" needs a whole number of CPUs, got "${values.jobs}"`);
     }
   }
@@ -259,6 +260,10 @@ export async function runBuild(
       quiet: parsed.quiet,
     });
     const sandbox = setup.kind;
+    const link = parsed.packages.length > 0 || develop
+      ? undefined
+      : resolve(context.cwd, parsed.output);
+    if (link !== undefined) await checkLinkFolder(link);
     const controller = new AbortController();
     // The temp files of downloads a killed `hit` left behind.
     await reclaimDownloads(openSourceCache(config));
@@ -302,9 +307,7 @@ export async function runBuild(
     try {
       await using progress = openProgress(parsed, context);
       result = await buildProfile(resolved, sources, build, {
-        link: parsed.packages.length > 0 || develop
-          ? undefined
-          : resolve(context.cwd, parsed.output),
+        link,
         only: parsed.packages.length > 0
           ? parsed.packages
           : develop
@@ -344,6 +347,19 @@ export async function runBuild(
       );
     }
     return 0;
+  }
+}
+
+/**
+ * Checks, before anything is built, that the profile link can be made in its folder.
+ * @throws {HitError} naming the folder when it is missing, not a folder, or not writable.
+ */
+async function checkLinkFolder(link: string): Promise<void> {
+  try {
+    const probe = await Deno.makeTempFile({ dir: dirname(link), prefix: ".hit-link-" });
+    await Deno.remove(probe);
+  } catch (error) {
+    throw fileError(`build: make the profile link "${link}"`, error, dirname(link));
   }
 }
 

@@ -22,7 +22,7 @@ export async function prepareTarget(
     info = await Deno.lstat(target);
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) {
-      throw fileError(`${command}: check TARGET`, error);
+      throw fileError(`${command}: check TARGET`, error, target);
     }
   }
   if (info !== undefined && !options.force) {
@@ -38,7 +38,7 @@ export async function prepareTarget(
     if (info !== undefined && options.force) await removeTree(target);
     await Deno.mkdir(target, { recursive: true });
   } catch (error) {
-    throw fileError(`${command}: make TARGET "${target}"`, error);
+    throw fileError(`${command}: make TARGET`, error, target);
   }
 }
 
@@ -47,6 +47,6 @@ async function isEmpty(command: string, dir: string): Promise<boolean> {
     for await (const _ of Deno.readDir(dir)) return false;
     return true;
   } catch (error) {
-    throw fileError(`${command}: read TARGET`, error);
+    throw fileError(`${command}: read TARGET`, error, dir);
   }
 }

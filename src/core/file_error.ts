@@ -33,28 +33,40 @@ const CAUSES: Record<string, { cause: string; hint: string }> = {
 };
 
 /** Whether `error` is an error the operating system reported for a file operation. */
-export function isFileSystemError(error: unknown): error is Error & { code: string } {
-  return error instanceof Error && !(error instanceof HitError) &&
-    typeof (error as { code?: unknown }).code === "string" &&
-    /^E[A-Z0-9]+$/.test((error as { code: string }).code);
+export function isFileSystemError(error: unknown): error is Error {
+  if (!(error instanceof Error) || error instanceof HitError) return false;
+  if (error instanceof Deno.errors.NotCapable) return true;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === "string" && /^E[A-Z0-9]+$/.test(code);
 }
 
 /**
- * `error` as a `HitError` whose message starts with `action` and names the path and the cause;
- * a `HitError` or an error that is not the file system's is returned as it is.
+ * `error` as a `HitError` whose message starts with `action` and names the path (`path`, or
+ * the one in Deno's message, which it gives only with full permissions) and the cause; a
+ * `HitError` or an error that is not the file system's is returned as it is.
  */
-export function fileError(action: string, error: unknown): unknown {
+export function fileError(action: string, error: unknown, path?: string): unknown {
+  if (error instanceof Deno.errors.NotCapable) {
+    // Deno refuses special folders (`/proc`, `/sys`, devices) even with --allow-read/write.
+    const denied = path ?? /"(.*)"/.exec(error.message)?.[1];
+    return new HitError(`${action}: ${denied ? `"${denied}" ` : ""}is a special system path`, {
+      hint: "choose a path on an ordinary file system",
+      cause: error,
+    });
+  }
   if (!isFileSystemError(error)) return error;
+  const code = (error as Error & { code: string }).code;
   // Deno ends the message with the system call and the path: `…: readdir '/etc/hostname'`.
   const match = /: (\w+) '(.*?)'(?: -> '(.*)')?$/.exec(error.message);
-  const known = CAUSES[error.code] ?? {
+  const known = CAUSES[code] ?? {
     cause: error.message.replace(/ \(os error \d+\).*$/, "").toLowerCase(),
     hint: "check the path and the machine's file systems",
   };
-  const where = match ? `"${match[2]}" ` : "";
+  const named = path ?? match?.[2];
+  const where = named !== undefined ? `"${named}" ` : "";
   return new HitError(`${action}: ${where}${known.cause}`, {
     hint: known.hint,
-    context: match ? [`(${match[1]}: ${error.code})`] : [`(${error.code})`],
+    context: match ? [`(${match[1]}: ${code})`] : [`(${code})`],
     cause: error,
   });
 }
