@@ -8,20 +8,15 @@ import { HitError } from "../errors.ts";
 import { artifactDir, formatStoreJson } from "../core/build_store.ts";
 import { initialJobEnv, SOURCE_DATE_EPOCH } from "../core/run_job.ts";
 import { fixMtimes } from "../core/source_mtimes.ts";
-import { resolveProfile } from "../spec/resolve.ts";
 import { configDocument } from "../stages/build_artifact.ts";
 import { openSourceStore } from "../stages/source_store.ts";
 import { type OptionSpec, parseOptions, splitOverrides, usageError } from "./args.ts";
 import { type Command, commandConfig, type CommandContext } from "./command.ts";
 import { prepareTarget } from "./target_folder.ts";
+import { PROFILE_OPTION, resolveProfileArg } from "./profile_arg.ts";
 
 const OPTIONS: readonly OptionSpec[] = [
-  {
-    name: "profile",
-    short: "p",
-    value: "PATH",
-    description: `profile file (default "default.yaml")`,
-  },
+  PROFILE_OPTION,
   { name: "force", short: "f", description: "replace TARGET if it exists" },
   { name: "offline", description: "use no network: every source must be cached" },
 ];
@@ -89,9 +84,8 @@ example:
   options: OPTIONS,
   async run(args: string[], context: CommandContext): Promise<number> {
     const parsed = parseBdirArgs(args);
-    const resolved = await resolveProfile(parsed.profile, {
+    const resolved = await resolveProfileArg(parsed.profile, context, {
       overrides: parsed.overrides,
-      cwd: context.cwd,
     });
     const pkg = resolved.packages.get(parsed.package);
     if (!pkg) {

@@ -8,8 +8,8 @@ import { basename, dirname, resolve } from "node:path";
 import { HitError } from "../errors.ts";
 import { fileError } from "../core/file_error.ts";
 import { holdBuildLock } from "../core/gc.ts";
-import { resolveProfile } from "../spec/resolve.ts";
 import { type BuildContext, BuildFailure } from "../stages/build_artifact.ts";
+import { recordProfileFile } from "../core/profile_file_record.ts";
 import { buildProfile, PackagesFailed } from "../stages/build_profile.ts";
 import { SANDBOX_NAMES, type SandboxName } from "../core/config.ts";
 import { buildSandbox } from "./build_sandbox.ts";
@@ -32,6 +32,7 @@ import {
 import { type Command, commandConfig, type CommandContext } from "./command.ts";
 import { isOffline, SOURCE_OPTIONS, withMirrors } from "./source_options.ts";
 import { CHECK_OPTIONS, renderCheckResults, runCheck } from "./build_check.ts";
+import { PROFILE_OPTION, resolveProfileArg } from "./profile_arg.ts";
 
 /** The parsed command line of `hit build`. */
 export interface BuildArgs {
@@ -64,12 +65,7 @@ export interface BuildArgs {
 
 /** The options of `hit build`; `hit develop` shares most of them. */
 export const OPTIONS: readonly OptionSpec[] = [
-  {
-    name: "profile",
-    short: "p",
-    value: "PATH",
-    description: `profile file (default "default.yaml")`,
-  },
+  PROFILE_OPTION,
   {
     name: "jobs",
     short: "j",
@@ -234,9 +230,8 @@ export async function runBuild(
   develop?: DevelopRequest,
 ): Promise<number> {
   {
-    const resolved = await resolveProfile(parsed.profile, {
+    const resolved = await resolveProfileArg(parsed.profile, context, {
       overrides: parsed.overrides,
-      cwd: context.cwd,
     });
     for (const name of parsed.packages) {
       if (!resolved.packages.has(name)) {
@@ -339,6 +334,7 @@ export async function runBuild(
       return 0;
     }
     if (result.link !== undefined) {
+      await recordProfileFile(config.cache, result.link, resolve(context.cwd, resolved.path));
       const verb = result.built.length === 0 ? "Up to date" : "Profile build successful";
       await context.stdout.write(`${verb}, link at: ${parsed.output}\n`);
     } else {

@@ -7,10 +7,10 @@ import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { HitError } from "../errors.ts";
 import { artifactDir, artifactState } from "../core/build_store.ts";
-import { resolveProfile } from "../spec/resolve.ts";
 import { type OptionSpec, parseOptions, splitOverrides, usageError } from "./args.ts";
 import { closeNames } from "../spec/close_names.ts";
 import { type Command, commandConfig, type CommandContext } from "./command.ts";
+import { PROFILE_OPTION, resolveProfileArg } from "./profile_arg.ts";
 
 /** The parsed command line of `hit log`. */
 export interface LogArgs {
@@ -21,12 +21,7 @@ export interface LogArgs {
 }
 
 const OPTIONS: readonly OptionSpec[] = [
-  {
-    name: "profile",
-    short: "p",
-    value: "PATH",
-    description: `profile file (default "default.yaml")`,
-  },
+  PROFILE_OPTION,
 ];
 
 /**
@@ -117,9 +112,8 @@ examples:
   options: OPTIONS,
   async run(args: string[], context: CommandContext): Promise<number> {
     const parsed = parseLogArgs(args);
-    const resolved = await resolveProfile(parsed.profile, {
+    const resolved = await resolveProfileArg(parsed.profile, context, {
       overrides: parsed.overrides,
-      cwd: context.cwd,
     });
     const id = parsed.package === "profile"
       ? resolved.profileArtifactId

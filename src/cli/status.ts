@@ -3,9 +3,9 @@
  * the build store. Parsing and rendering are pure; `run` resolves the profile and prints.
  */
 import { artifactState, readArtifactJson } from "../core/build_store.ts";
-import { resolveProfile } from "../spec/resolve.ts";
 import { type OptionSpec, parseOptions, splitOverrides, usageError } from "./args.ts";
 import { type Command, commandConfig, type CommandContext } from "./command.ts";
+import { PROFILE_OPTION, resolveProfileArg } from "./profile_arg.ts";
 
 /** Output formats of `hit status`. */
 export type StatusFormat = "text" | "json" | "hashdist";
@@ -31,12 +31,7 @@ export interface StatusRow {
 }
 
 const OPTIONS: readonly OptionSpec[] = [
-  {
-    name: "profile",
-    short: "p",
-    value: "PATH",
-    description: `profile file (default "default.yaml")`,
-  },
+  PROFILE_OPTION,
   {
     name: "json",
     description: "print a JSON list of {name, artifact_id, built, sandbox}",
@@ -146,9 +141,8 @@ examples:
   options: OPTIONS,
   async run(args: string[], context: CommandContext): Promise<number> {
     const parsed = parseStatusArgs(args);
-    const profile = await resolveProfile(parsed.profile, {
+    const profile = await resolveProfileArg(parsed.profile, context, {
       overrides: parsed.overrides,
-      cwd: context.cwd,
     });
     const { buildStore } = await commandConfig(context);
     const rows: StatusRow[] = [];

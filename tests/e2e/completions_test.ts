@@ -105,7 +105,7 @@ Deno.test("hit completions zsh prints a #compdef function with every command and
     assert.match(result.stdout, new RegExp(`^ {4}'${name}:`, "m"), name);
     assert.match(result.stdout, new RegExp(`^ {8}\\(${name}(\\|[a-z-]+)*\\)$`, "m"), name);
   }
-  assert.match(result.stdout, /'\(-p --profile\)'\{-p,--profile\}'\[profile file/);
+  assert.match(result.stdout, /'\(-p --profile\)'\{-p,--profile\}'\[the profile/);
   assert.match(result.stdout, /'--overwrite-existing\[replace an existing NAME\.yaml\]'/);
 });
 

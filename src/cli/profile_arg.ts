@@ -1,0 +1,126 @@
+/**
+ * What PROFILE means on every command line: the profile's YAML file, the link `hit build`
+ * made (or the profile artifact's folder), or the name of a built profile (a gc root's link
+ * name). Commands that read the specs get the YAML file; `load` and `shell` get the built
+ * profile artifact. Either way `hit` says which it used when the argument was not that.
+ */
+import { basename, dirname, join, resolve } from "node:path";
+import { HitError } from "../errors.ts";
+import { artifactDir, artifactState } from "../core/build_store.ts";
+import type { Config } from "../core/config.ts";
+import { absoluteLinkPath, readGcRoots } from "../core/gc_roots.ts";
+import { readProfileFile } from "../core/profile_file_record.ts";
+import { findProfileDir } from "../core/profile_env.ts";
+import { type ResolvedProfile, type ResolveOptions, resolveProfile } from "../spec/resolve.ts";
+import type { OptionSpec } from "./args.ts";
+import { commandConfig, type CommandContext } from "./command.ts";
+
+/** The profile file when none is given, as in the original. */
+export const DEFAULT_PROFILE = "default.yaml";
+
+/** The `-p/--profile` option of the commands that take a profile. */
+export const PROFILE_OPTION: OptionSpec = {
+  name: "profile",
+  short: "p",
+  value: "PROFILE",
+  description: `the profile: its YAML file, its link, or a built profile's name ` +
+    `(default "${DEFAULT_PROFILE}")`,
+};
+
+/** A profile argument as a YAML file, with a note when the argument named something else. */
+export interface ProfileFile {
+  file: string;
+  note?: string;
+}
+
+/**
+ * The YAML file that profile argument `arg` means: `arg` itself when it is a file, else
+ * `arg.yaml`, else the file the link (or the built profile of that name) was built from, as
+ * `hit build` recorded it, else the `.yaml` file beside the link.
+ */
+export async function findProfileFile(
+  arg: string,
+  options: { cwd: string; config: () => Promise<Config> },
+): Promise<ProfileFile> {
+  const path = resolve(options.cwd, arg);
+  const info = await Deno.stat(path).catch(() => undefined);
+  if (info?.isFile || arg.endsWith(".yaml")) return { file: arg };
+  const links: string[] = [];
+  if (info?.isDirectory) links.push(path);
+  else {
+    const roots = await readGcRoots((await options.config()).gcRoots).catch(() => []);
+    for (const root of roots) {
+      if (root.state === "live" && basename(root.link) === arg) links.push(root.link);
+    }
+  }
+  const candidates = [path + ".yaml"];
+  for (const link of links) {
+    const absolute = await absoluteLinkPath(link).catch(() => link);
+    const recorded = await readProfileFile((await options.config()).cache, absolute);
+    if (recorded !== undefined) candidates.push(recorded);
+    candidates.push(link + ".yaml");
+  }
+  for (const link of links) candidates.push(join(options.cwd, basename(link) + ".yaml"));
+  for (const candidate of [...new Set(candidates)]) {
+    if ((await Deno.stat(candidate).catch(() => undefined))?.isFile) {
+      return { file: candidate, note: `note: profile "${arg}" is the file "${candidate}"\n` };
+    }
+  }
+  if (links.length > 0) {
+    throw new HitError(
+      `find profile "${arg}": it is a built profile, but no YAML file is beside it`,
+      {
+        hint: `give the profile's YAML file (for "${arg}": "${arg}.yaml")`,
+      },
+    );
+  }
+  return { file: arg };
+}
+
+/**
+ * Loads and resolves the profile that `arg` means (see `findProfileFile`); prints its note.
+ * @throws {HitError} on any bad input, naming the file and line or the package.
+ */
+export async function resolveProfileArg(
+  arg: string,
+  context: CommandContext,
+  options: Omit<ResolveOptions, "cwd"> = {},
+): Promise<ResolvedProfile> {
+  const found = await findProfileFile(arg, {
+    cwd: context.cwd,
+    config: () => commandConfig(context),
+  });
+  if (found.note) await context.stderr.write(found.note);
+  return resolveProfile(found.file, { ...options, cwd: context.cwd });
+}
+
+/**
+ * The built profile artifact folder that `arg` means: a link, an artifact folder, a built
+ * profile's name, or a YAML file whose profile is in the store.
+ * @throws {HitError} when nothing matches, or the YAML file's profile is not built.
+ */
+export async function findBuiltProfile(
+  arg: string,
+  context: CommandContext,
+  config: Config,
+): Promise<string> {
+  const path = resolve(context.cwd, arg);
+  const isFile = (await Deno.stat(path).catch(() => undefined))?.isFile ?? false;
+  if (!isFile) return await findProfileDir(arg, { cwd: context.cwd, gcRoots: config.gcRoots });
+  const resolved = resolveProfile(arg, { cwd: context.cwd });
+  const id = resolved.profileArtifactId;
+  if (await artifactState(config.buildStore, id) !== "built") {
+    throw new HitError(`find profile "${arg}": the profile of this file is not built`, {
+      hint: `build it with "hit build ${arg}"`,
+    });
+  }
+  const link = join(dirname(path), basename(path, ".yaml"));
+  const linked = await Deno.realPath(link).catch(() => undefined);
+  const dir = artifactDir(config.buildStore, id);
+  if (linked !== undefined && linked !== dir) {
+    await context.stderr.write(
+      `note: "${link}" points at another build; using the profile "${arg}" describes now\n`,
+    );
+  }
+  return dir;
+}
