@@ -4,7 +4,7 @@
  */
 import { HitError, renderHitError, USAGE_EXIT } from "./errors.ts";
 import { fileError } from "./core/file_error.ts";
-import { parseGlobalArgs, wantsHelp } from "./cli/args.ts";
+import { parseGlobalArgs, takeGlobalOptions, wantsHelp } from "./cli/args.ts";
 import { type Command, type CommandContext, findCommand } from "./cli/command.ts";
 import { createHelpCommand, renderCommandHelp, renderMainHelp } from "./cli/help.ts";
 import { createCompletionsCommand } from "./cli/completions.ts";
@@ -135,10 +135,10 @@ async function dispatch(args: string[], context: CommandContext): Promise<number
     await context.stdout.write(renderCommandHelp(command));
     return 0;
   }
-  const withConfig = global.configPath === undefined
-    ? context
-    : { ...context, configPath: global.configPath };
-  return await command.run(global.args, withConfig);
+  const after = takeGlobalOptions(global.args);
+  const configPath = after.configPath ?? global.configPath;
+  const withConfig = configPath === undefined ? context : { ...context, configPath };
+  return await command.run(after.args, withConfig);
 }
 
 async function report(error: unknown, context: CommandContext): Promise<number> {

@@ -5,6 +5,7 @@
  */
 import { parseArgs } from "node:util";
 import { HitError, USAGE_EXIT } from "../errors.ts";
+import { closeNames } from "../spec/close_names.ts";
 
 /** One option of a command, as parsed and as listed in its help. */
 export interface OptionSpec {
@@ -60,8 +61,11 @@ export function parseOptions(
     if (token.kind !== "option") continue;
     const spec = options.find((option) => option.name === token.name);
     if (spec === undefined) {
+      const close = closeNames(token.name, options.map((option) => option.name));
       throw new HitError(`unknown option "${token.rawName}" for command "${command}"`, {
-        hint: `run "hit help ${command}" to see its options`,
+        hint: close.length > 0
+          ? `did you mean ${quoteList(close.map((name) => `--${name}`))}?`
+          : `run "hit help ${command}" to see its options`,
         exitCode: USAGE_EXIT,
       });
     }
@@ -185,6 +189,38 @@ export function parseGlobalArgs(args: string[]): GlobalArgs {
     result.args = args.slice(i + 1);
   }
   return result;
+}
+
+/**
+ * Takes the global `--config PATH` out of a command's arguments (before any `--`), as cargo and
+ * nix accept global options anywhere: `hit status P --config X`.
+ * @throws {HitError} (exit 2) on a `--config` without a value.
+ */
+export function takeGlobalOptions(args: string[]): { configPath?: string; args: string[] } {
+  const rest: string[] = [];
+  let configPath: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === "--") {
+      rest.push(...args.slice(i));
+      break;
+    }
+    const equals = arg.indexOf("=");
+    const name = equals < 0 ? arg : arg.slice(0, equals);
+    if (name !== "--config" && name !== "--config-file") {
+      rest.push(arg);
+      continue;
+    }
+    const value = equals < 0 ? args[++i] : arg.slice(equals + 1);
+    if (value === undefined || value === "" || (equals < 0 && value.startsWith("-"))) {
+      throw new HitError(`option "${name}" needs a value PATH`, {
+        hint: `run "hit --help" for the usage`,
+        exitCode: USAGE_EXIT,
+      });
+    }
+    configPath = value;
+  }
+  return configPath === undefined ? { args: rest } : { configPath, args: rest };
 }
 
 /** Whether a command's arguments ask for its help (`-h` or `--help` before any `--`). */

@@ -232,6 +232,7 @@ export async function runBuild(
   {
     const resolved = await resolveProfileArg(parsed.profile, context, {
       overrides: parsed.overrides,
+      requirePackages: true,
     });
     for (const name of parsed.packages) {
       if (!resolved.packages.has(name)) {

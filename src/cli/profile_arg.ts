@@ -84,14 +84,25 @@ export async function findProfileFile(
 export async function resolveProfileArg(
   arg: string,
   context: CommandContext,
-  options: Omit<ResolveOptions, "cwd"> = {},
+  options: Omit<ResolveOptions, "cwd"> & { requirePackages?: boolean } = {},
 ): Promise<ResolvedProfile> {
   const found = await findProfileFile(arg, {
     cwd: context.cwd,
     config: () => commandConfig(context),
   });
   if (found.note) await context.stderr.write(found.note);
-  return resolveProfile(found.file, { ...options, cwd: context.cwd });
+  const { requirePackages, ...resolveOptions } = options;
+  const resolved = resolveProfile(found.file, { ...resolveOptions, cwd: context.cwd });
+  const warnings = new Set(resolved.profile.warnings);
+  for (const pkg of resolved.packages.values()) for (const line of pkg.warnings) warnings.add(line);
+  for (const line of warnings) await context.stderr.write(`warning: ${line}\n`);
+  if (Object.keys(resolved.profile.packages).length === 0) {
+    const message = `profile "${resolved.profile.file}" lists no packages`;
+    const hint = `list them under "packages:", for example "packages: {zlib: }"`;
+    if (requirePackages) throw new HitError(`build: ${message}`, { hint });
+    await context.stderr.write(`warning: ${message}\n`);
+  }
+  return resolved;
 }
 
 /**
