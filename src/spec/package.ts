@@ -7,7 +7,7 @@ import { dirname, isAbsolute, join, relative } from "node:path";
 import { HitError } from "../errors.ts";
 import { type LoadedSpec, loadSpec, type SpecContext } from "./package_spec.ts";
 import { describeValue, specError } from "./spec_error.ts";
-import { type OrderedStage, orderStages, type Section, SECTIONS } from "./stages.ts";
+import { type OrderedStage, orderStages, type Section, SECTIONS } from "./build_stages.ts";
 import type { SpecFiles } from "./spec_files.ts";
 import type { ValuePath } from "./yaml_load.ts";
 import { isMap, type Params, type Value, type ValueMap } from "./values.ts";

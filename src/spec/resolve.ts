@@ -11,7 +11,7 @@ import { hitPackKey, type PackEntry } from "./hit_pack.ts";
 import { importCommands } from "./import_commands.ts";
 import { loadPackage, type Package } from "./package.ts";
 import type { SpecContext } from "./package_spec.ts";
-import { postProcessCommands } from "./post_process.ts";
+import { postprocessCommands } from "./postprocess_commands.ts";
 import { loadProfile, type Profile } from "./profile.ts";
 import { type LinkAction, linkRules } from "./profile_links.ts";
 import { createSpecFiles, type SpecFiles } from "./spec_files.ts";
@@ -223,7 +223,7 @@ function computeResult(pkg: Package, resolver: Resolver): PackageResult {
     ...readBundledFiles(pkg, bundledFiles, profile.packageDirs, files),
   ];
   const bundleKey = hitPackKey(entries);
-  const postprocess = postProcessCommands(pkg);
+  const postprocess = postprocessCommands(pkg);
   const buildSpec = packageBuildSpec(pkg, {
     bundleKey,
     dependencyIds,
