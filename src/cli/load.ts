@@ -72,7 +72,8 @@ export const shellCommand: Command = {
   usage: `hit shell PROFILE [-- COMMAND [ARGS...]]
 
 Runs $SHELL (or /bin/sh), or COMMAND, with the environment of a built profile applied;
-exits with its exit code.
+exits with its exit code, or as a shell does: 127 when COMMAND is not found, 126 when it
+cannot be run.
 
 examples:
   hit shell ./stack
@@ -100,10 +101,16 @@ examples:
     try {
       return (await child.output()).code;
     } catch (error) {
-      if (error instanceof Deno.errors.NotFound) {
-        throw usageError("shell", `command "${argv[0]}" not found`);
-      }
-      throw error;
+      // The shell's convention: 127 for a command not found, 126 for one that cannot run.
+      const notFound = error instanceof Deno.errors.NotFound;
+      const cannotRun = error instanceof Deno.errors.PermissionDenied ||
+        (error as { code?: string }).code === "ENOEXEC" ||
+        (error as { code?: string }).code === "EACCES";
+      if (!notFound && !cannotRun) throw error;
+      await context.stderr.write(
+        `hit shell: ${argv[0]}: ${notFound ? "command not found" : "cannot run it"}\n`,
+      );
+      return notFound ? 127 : 126;
     }
   },
 };

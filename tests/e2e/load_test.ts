@@ -48,6 +48,16 @@ Deno.test("hit load, env and shell put a built profile on PATH", async (t) => {
     assert.equal(ok.stdout, "Hello, a!\n");
     const failing = await runCli(["shell", "stack", "--", "sh", "-c", "exit 7"], { cwd: dir.path });
     assert.equal(failing.code, 7);
+    const missing = await runCli(["shell", "stack", "--", "nosuchcmd"], { cwd: dir.path });
+    assert.deepEqual(missing, {
+      code: 127,
+      stdout: "",
+      stderr: "hit shell: nosuchcmd: command not found\n",
+    });
+    await Deno.writeTextFile(join(dir.path, "not-executable"), "echo hi\n", { mode: 0o644 });
+    const cannot = await runCli(["shell", "stack", "--", "./not-executable"], { cwd: dir.path });
+    assert.equal(cannot.code, 126, cannot.stderr);
+    assert.match(cannot.stderr, /cannot run it/);
   });
 
   await t.step("PROFILE means the same to every command: YAML, link or name", async () => {
