@@ -8,9 +8,8 @@ import { gunzipSync } from "node:zlib";
 import { HitError } from "../errors.ts";
 import { artifactDir, artifactState } from "../core/build_store.ts";
 import { type OptionSpec, parseOptions, splitOverrides, usageError } from "./args.ts";
-import { closeNames } from "../spec/close_names.ts";
 import { type Command, commandConfig, type CommandContext } from "./command.ts";
-import { PROFILE_OPTION, resolveProfileArg } from "./profile_arg.ts";
+import { packageArtifactId, PROFILE_OPTION, resolveProfileArg } from "./profile_arg.ts";
 
 /** The parsed command line of `hit log`. */
 export interface LogArgs {
@@ -115,20 +114,10 @@ examples:
     const resolved = await resolveProfileArg(parsed.profile, context, {
       overrides: parsed.overrides,
     });
-    const id = parsed.package === "profile"
-      ? resolved.profileArtifactId
-      : resolved.packages.get(parsed.package)?.artifactId;
-    if (id === undefined) {
-      const close = closeNames(parsed.package, resolved.packages.keys());
-      throw new HitError(
-        `show the log of "${parsed.package}": no package "${parsed.package}" in profile "${parsed.profile}"`,
-        {
-          hint: close.length > 0
-            ? `did you mean ${close.map((name) => `"${name}"`).join(" or ")}?`
-            : `run "hit status ${parsed.profile}" to list its packages`,
-        },
-      );
-    }
+    const id = packageArtifactId(resolved, parsed.package, {
+      action: `show the log of "${parsed.package}"`,
+      profile: parsed.profile,
+    });
     const config = await commandConfig(context);
     const found = await findBuildLog(config.buildStore, config.buildTemp, id);
     if (found === undefined) {

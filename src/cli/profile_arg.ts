@@ -11,8 +11,9 @@ import type { Config } from "../core/config.ts";
 import { absoluteLinkPath, readGcRoots } from "../core/gc_roots.ts";
 import { readProfileFile } from "../core/profile_file_record.ts";
 import { findProfileDir } from "../core/profile_env.ts";
+import { closeNames } from "../spec/close_names.ts";
 import { type ResolvedProfile, type ResolveOptions, resolveProfile } from "../spec/resolve.ts";
-import type { OptionSpec } from "./args.ts";
+import { type OptionSpec, parseOptions, splitOverrides, usageError } from "./args.ts";
 import { commandConfig, type CommandContext } from "./command.ts";
 
 /** The profile file when none is given, as in the original. */
@@ -134,4 +135,54 @@ export async function findBuiltProfile(
     );
   }
   return dir;
+}
+
+/**
+ * The artifact id of package `name` of `resolved` ("profile": the profile artifact's); the
+ * error names `action` and suggests close names.
+ * @throws {HitError} when the profile has no such package.
+ */
+export function packageArtifactId(
+  resolved: ResolvedProfile,
+  name: string,
+  options: { action: string; profile: string },
+): string {
+  if (name === "profile") return resolved.profileArtifactId;
+  const pkg = resolved.packages.get(name);
+  if (pkg !== undefined) return pkg.artifactId;
+  const close = closeNames(name, resolved.packages.keys());
+  throw new HitError(`${options.action}: no package "${name}" in profile "${options.profile}"`, {
+    hint: close.length > 0
+      ? `did you mean ${close.map((candidate) => `"${candidate}"`).join(" or ")}?`
+      : `run "hit status ${options.profile}" to list its packages`,
+  });
+}
+
+/** The command line of a command about one package of a profile: `PKG [-p P] [NAME=VALUE]`. */
+export interface PackageArgs {
+  package: string;
+  profile: string;
+  overrides: Record<string, string>;
+  values: Record<string, string | true>;
+}
+
+/**
+ * Parses `PKG [-p PROFILE] [NAME=VALUE ...]` and the command's other `options`.
+ * @throws {HitError} (exit 2) on bad usage.
+ */
+export function parsePackageArgs(
+  command: string,
+  options: readonly OptionSpec[],
+  args: string[],
+): PackageArgs {
+  const { values, positionals } = parseOptions(command, options, args);
+  const { overrides, others } = splitOverrides(command, positionals);
+  if (others.length === 0) throw usageError(command, "missing the package name");
+  if (others.length > 1) throw usageError(command, `unexpected argument "${others[1]}"`);
+  return {
+    package: others[0],
+    profile: (values.profile as string | undefined) ?? DEFAULT_PROFILE,
+    overrides,
+    values,
+  };
 }

@@ -46,6 +46,8 @@ export interface PackageResult {
   /** Sources besides the bundle, with their URLs, for fetching. */
   sources: { key: string; url?: string; target: string }[];
   warnings: string[];
+  /** The spec file, its `description` and the `version` parameter, for `hit info`. */
+  about?: { specFile: string; description?: string; version?: string };
 }
 
 /** A profile resolved into build specs. */
@@ -246,6 +248,11 @@ function computeResult(pkg: Package, resolver: Resolver): PackageResult {
     license: stringKey(pkg.spec.doc, "license"),
     sources: pkg.sources,
     warnings: pkg.warnings,
+    about: {
+      specFile: pkg.spec.file,
+      description: stringKey(pkg.spec.doc, "description"),
+      version: stringKey(pkg.spec.doc, "version") ?? stringKey(pkg.params as ValueMap, "version"),
+    },
   };
 }
 
