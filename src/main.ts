@@ -34,6 +34,7 @@ const COMMANDS: readonly CommandEntry[] = [
   { names: ["bdir"], load: async () => (await import("./cli/bdir.ts")).bdirCommand },
   { names: ["show"], load: async () => (await import("./cli/show.ts")).showCommand },
   { names: ["log"], load: async () => (await import("./cli/log.ts")).logCommand },
+  { names: ["config"], load: async () => (await import("./cli/config.ts")).configCommand },
   { names: ["list"], load: async () => (await import("./cli/list.ts")).listCommand },
   { names: ["path"], load: async () => (await import("./cli/path.ts")).pathCommand },
   { names: ["info"], load: async () => (await import("./cli/info.ts")).infoCommand },
