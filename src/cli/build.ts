@@ -13,6 +13,8 @@ import { recordProfileFile } from "../core/profile_file_record.ts";
 import { buildProfile, PackagesFailed } from "../stages/build_profile.ts";
 import { SANDBOX_NAMES, type SandboxName } from "../core/config.ts";
 import { buildSandbox } from "./build_sandbox.ts";
+import { planBuild } from "../stages/build_plan.ts";
+import { artifactState } from "../core/build_store.ts";
 import { openSourceStore } from "../stages/source_store.ts";
 import { reclaimDownloads } from "../core/download_temp.ts";
 import { openSourceCache } from "../core/source_cache.ts";
@@ -29,6 +31,12 @@ import {
   type ExecutorArgs,
   executorArgs,
 } from "./build_executor.ts";
+import {
+  buildPlanJson,
+  type BuildResult,
+  renderBuildPlan,
+  renderBuildSummary,
+} from "./build_plan.ts";
 import { type Command, commandConfig, type CommandContext } from "./command.ts";
 import { isOffline, SOURCE_OPTIONS, withMirrors } from "./source_options.ts";
 import { CHECK_OPTIONS, renderCheckResults, runCheck } from "./build_check.ts";
@@ -61,6 +69,9 @@ export interface BuildArgs {
   executor: ExecutorArgs;
   /** Whether `-j` was given (a Slurm job then asks for that many CPUs). */
   jobsGiven: boolean;
+  /** Print what would be done, and do nothing. */
+  dryRun: boolean;
+  json: boolean;
 }
 
 /** The options of `hit build`; `hit develop` shares most of them. */
@@ -92,6 +103,8 @@ export const OPTIONS: readonly OptionSpec[] = [
   ...EXECUTOR_OPTIONS,
   { name: "verbose", short: "v", description: "stream the build output" },
   { name: "quiet", short: "q", description: "print only errors and the result" },
+  { name: "dry-run", short: "n", description: "print what would be fetched and built; do nothing" },
+  { name: "json", description: "print the result (or the plan) as JSON (fields as in the README)" },
 ];
 
 // `hit build` alone: checking reproducibility.
@@ -174,11 +187,13 @@ export function buildArgsFrom(
     offline: values.offline === true,
     mirrors: repeated?.mirror ?? [],
     verbose: values.verbose === true,
-    quiet: values.quiet === true,
     check: values.check === true,
     keep: values.keep === true,
     executor: executorArgs(command, values, repeated),
     jobsGiven: values.jobs !== undefined,
+    quiet: values.quiet === true || values.json === true,
+    dryRun: values["dry-run"] === true,
+    json: values.json === true,
   };
 }
 
@@ -249,6 +264,16 @@ export async function runBuild(
         fetchCommand: prefetchCommand(parsed.profile, parsed.overrides),
       });
     }
+    if (parsed.dryRun) {
+      const profileBuilt = await artifactState(config.buildStore, resolved.profileArtifactId) ===
+        "built";
+      const plan = await planBuild(resolved, config, { only: parsed.packages, profileBuilt });
+      await context.stdout.write(
+        parsed.json ? JSON.stringify(buildPlanJson(plan), null, 2) + "\n" : renderBuildPlan(plan),
+      );
+      return 0;
+    }
+    const started = performance.now();
     const setup = await buildSandbox(parsed.sandbox, {
       config,
       parameters: { ...resolved.profile.parameters, ...parsed.overrides },
@@ -336,9 +361,21 @@ export async function runBuild(
     }
     if (result.link !== undefined) {
       await recordProfileFile(config.cache, result.link, resolve(context.cwd, resolved.path));
+    }
+    const summary: BuildResult = {
+      built: result.built,
+      present: result.cached,
+      link: result.link ?? null,
+      seconds: (performance.now() - started) / 1000,
+    };
+    if (parsed.json) {
+      await context.stdout.write(JSON.stringify(summary, null, 2) + "\n");
+    } else if (result.link !== undefined) {
+      if (!parsed.quiet) await context.stderr.write(renderBuildSummary(summary));
       const verb = result.built.length === 0 ? "Up to date" : "Profile build successful";
       await context.stdout.write(`${verb}, link at: ${parsed.output}\n`);
     } else {
+      if (!parsed.quiet) await context.stderr.write(renderBuildSummary(summary));
       await context.stdout.write(
         `built ${result.built.length}, already built ${result.cached.length}\n`,
       );
