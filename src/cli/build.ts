@@ -412,9 +412,10 @@ function openProgress(parsed: BuildArgs, context: CommandContext): ProgressWrite
   return new ProgressWriter(context.stderr, {
     mode: chooseProgressMode({
       isTerminal: context.stderr.isTerminal,
-      noColor: context.noColor,
+      term: context.env.TERM,
       quiet: parsed.quiet,
     }),
+    color: !context.noColor,
     verbose: parsed.verbose,
     now: () => performance.now(),
     clock: () => new Date(),

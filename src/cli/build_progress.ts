@@ -255,12 +255,15 @@ function plainText(event: BuildEvent, verbose: boolean): string | undefined {
 /** How `hit build` shows progress: a live block, plain lines, or nothing. */
 export type ProgressMode = "live" | "plain" | "quiet";
 
-/** Live on a terminal with colour allowed; plain lines otherwise; nothing with `--quiet`. */
+/**
+ * Live on a terminal that can move the cursor; plain lines otherwise (not a terminal, or
+ * `TERM=dumb`); nothing with `--quiet`. `NO_COLOR` only removes colour, from the live block.
+ */
 export function chooseProgressMode(
-  options: { isTerminal: boolean; noColor: boolean; quiet: boolean },
+  options: { isTerminal: boolean; term?: string; quiet: boolean },
 ): ProgressMode {
   if (options.quiet) return "quiet";
-  return options.isTerminal && !options.noColor ? "live" : "plain";
+  return options.isTerminal && options.term !== "dumb" ? "live" : "plain";
 }
 
 /** Elapsed time as `m:ss`, or `h:mm:ss` from an hour on. */
@@ -331,6 +334,8 @@ export interface ProgressWriterOptions {
   size: () => { columns: number; rows: number };
   /** How often the live block is redrawn, in milliseconds (default 200). */
   interval?: number;
+  /** Colour in the live block (not with `NO_COLOR`). */
+  color?: boolean;
 }
 
 /**
@@ -396,7 +401,7 @@ export class ProgressWriter implements AsyncDisposable {
       width: columns,
       height: rows,
       now: this.#options.now(),
-      color: true,
+      color: this.#options.color ?? true,
     });
     const text = this.#erase() + this.#above.join("") + block + "\n";
     this.#above = [];
