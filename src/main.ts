@@ -124,7 +124,7 @@ function commandName(args: string[]): string {
 
 async function dispatch(args: string[], context: CommandContext): Promise<number> {
   const global = parseGlobalArgs(args);
-  if (global.version) return await versionCommand.run([], context);
+  if (global.version) return await versionCommand.run(global.json ? ["--json"] : [], context);
   if (global.help || global.command === undefined) {
     await (global.help ? context.stdout : context.stderr).write(
       renderMainHelp(await allCommands()),

@@ -131,6 +131,8 @@ export interface GlobalArgs {
   configPath?: string;
   help: boolean;
   version: boolean;
+  /** `--version --json`. */
+  json?: boolean;
   /** The command name, if one was given. */
   command?: string;
   /** Everything after the command name. */
@@ -177,6 +179,8 @@ export function parseGlobalArgs(args: string[]): GlobalArgs {
       result.help = true;
     } else if (arg === "--version" || arg === "-V") {
       result.version = true;
+    } else if (arg === "--json" && result.version) {
+      result.json = true;
     } else {
       throw new HitError(`unknown option "${name}"`, {
         hint: `run "hit --help" for the global options; command options go after the command`,

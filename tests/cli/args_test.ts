@@ -101,3 +101,8 @@ Deno.test("parseOptions() suggests the closest option for a typo", () => {
     (error: HitError) => error.hint === 'did you mean "--json"?' && error.exitCode === USAGE_EXIT,
   );
 });
+
+Deno.test("parseGlobalArgs() takes --json only after --version", () => {
+  assert.equal(parseGlobalArgs(["--version", "--json"]).json, true);
+  assert.throws(() => parseGlobalArgs(["--json", "status"]), /unknown option "--json"/);
+});
