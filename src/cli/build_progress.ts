@@ -106,8 +106,9 @@ export function applyEvent(state: ProgressState, event: BuildEvent, now: number)
 }
 
 /**
- * The build step a line of output suggests, else `previous`: a guess from the usual output of
- * configure scripts, CMake, compilers and `make install`, since the build script is one bash run.
+ * The build step a line of output suggests, else `previous` (`running` after `starting`): a
+ * guess from the usual output of configure scripts, CMake, compilers and `make install`, since
+ * the build script is one bash run.
  */
 export function guessStage(line: string, previous: string): string {
   if (
@@ -128,7 +129,8 @@ export function guessStage(line: string, previous: string): string {
   ) {
     return previous === "install" ? previous : "compile";
   }
-  return previous;
+  // A bash-handler stage prints anything: once it does, the build is past starting.
+  return previous === "starting" ? "running" : previous;
 }
 
 /** Options of `renderProgress`. */

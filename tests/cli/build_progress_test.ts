@@ -92,6 +92,7 @@ Deno.test("guessStage() follows configure, compile and install output, else keep
   assert.equal(guessStage("/usr/bin/install -c -m 644 zlib.h /x/include", "compile"), "install");
   assert.equal(guessStage("ranlib libfoo.a", "install"), "install");
   assert.equal(guessStage("make[2]: Entering directory '/b'", "compile"), "compile");
+  assert.equal(guessStage("Hello from a bash stage", "starting"), "running");
 });
 
 Deno.test("renderProgress() at 120 columns shows name, CPUs, stage, elapsed and last line", () => {
