@@ -38,7 +38,7 @@ export function checkConfigKey(key: string): ConfigKey {
   });
 }
 
-/** The value of `key` in `config`, as text (mirrors one per line; unset sandbox: bwrap). */
+/** The value of `key` in `config`, as text (mirrors one per line; unset sandbox: auto). */
 export function configValue(config: Config, key: ConfigKey): string {
   switch (key) {
     case "build_store":
@@ -54,7 +54,7 @@ export function configValue(config: Config, key: ConfigKey): string {
     case "gc_roots":
       return config.gcRoots;
     case "sandbox":
-      return config.sandbox ?? "bwrap";
+      return config.sandbox ?? "auto";
   }
 }
 
