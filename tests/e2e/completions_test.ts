@@ -150,7 +150,7 @@ Deno.test("the fish completion completes commands with summaries and each comman
   }
   const out = new TextDecoder().decode(fish.stdout);
   assert.match(out, /^build\tbuild the packages of a profile and link the profile$/m);
-  assert.match(out, /^--json\tprint a JSON list of \{name, artifact_id, built\}$/m);
+  assert.match(out, /^--json\tprint a JSON list of \{name, artifact_id, built, sandbox\}$/m);
 });
 
 Deno.test("hit completions rejects a missing or unknown shell with exit 2", async () => {
