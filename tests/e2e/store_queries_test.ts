@@ -1,6 +1,6 @@
 /**
- * `hit list`, `hit path` and `hit info` over one store built from the example stack (one build
- * for the three, to keep CI short).
+ * `hit list`, `hit path`, `hit info` and `hit build --dry-run`/`--json` over one store built
+ * from the example stack (one build for all of them, to keep CI short).
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -27,8 +27,40 @@ Deno.test("hit list, path and info tell what the store holds, where, and what ke
     assert.deepEqual(list, { code: 0, stdout: "the build store is empty\n", stderr: "" });
   });
 
-  const built = await runCli(["build", EXAMPLE, "-q"], { cwd: dir.path });
+  await t.step("build --dry-run plans without touching the store", async () => {
+    const plan = await runCli(["build", EXAMPLE, "--dry-run"], { cwd: dir.path });
+    assert.deepEqual(plan, {
+      code: 0,
+      stdout: "would fetch 0 sources, copy 0 from mirrors (0 already in the source cache)\n" +
+        "would build 3 packages: greet-tools, libgreet, greet\n" +
+        "already present 0 packages\n" +
+        "would build the profile\n",
+      stderr: "",
+    });
+    assert.deepEqual([...Deno.readDirSync(store)], [], "a dry run builds nothing");
+    await assert.rejects(Deno.lstat(join(dir.path, "stack")), Deno.errors.NotFound);
+  });
+
+  const built = await runCli(["build", EXAMPLE], { cwd: dir.path });
   assert.equal(built.code, 0, built.stderr);
+  assert.match(built.stderr, /\n3 built, 0 already present, in \d+\.\d s\n$/);
+
+  await t.step("build --json and --dry-run --json report what was and would be done", async () => {
+    const again = await runCli(["build", EXAMPLE, "--json"], { cwd: dir.path });
+    assert.equal(again.code, 0, again.stderr);
+    const result = JSON.parse(again.stdout);
+    assert.deepEqual(result.built, []);
+    assert.deepEqual(result.present, ["greet-tools", "libgreet", "greet"]);
+    assert.equal(result.link, join(await Deno.realPath(dir.path), "stack"));
+    assert.equal(typeof result.seconds, "number");
+    const after = await runCli(["build", EXAMPLE, "-n", "--json"], { cwd: dir.path });
+    assert.deepEqual(JSON.parse(after.stdout), {
+      build: [],
+      present: ["greet-tools", "libgreet", "greet"],
+      profile_present: true,
+      sources: [],
+    });
+  });
 
   await t.step("after it: path prints the artifact folder, info --json says where", async () => {
     const path = await runCli(["path", "greet", "-p", EXAMPLE], { cwd: dir.path });
