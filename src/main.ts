@@ -3,7 +3,8 @@
  * errors into output and exit codes. Only this file reads `Deno.*` to fill the command context.
  */
 import { HitError, renderHitError, USAGE_EXIT } from "./errors.ts";
-import { parseGlobalArgs, wantsHelp } from "./cli/global_args.ts";
+import { fileError } from "./core/file_error.ts";
+import { parseGlobalArgs, takeGlobalOptions, wantsHelp } from "./cli/global_args.ts";
 import type { Command, CommandContext } from "./cli/command.ts";
 import { fileWriter, OutputClosedError } from "./cli/output.ts";
 import { versionCommand } from "./cli/version.ts";
@@ -36,6 +37,10 @@ const COMMANDS: readonly CommandEntry[] = [
   { names: ["log"], load: async () => (await import("./cli/log.ts")).logCommand },
   { names: ["why"], load: async () => (await import("./cli/why.ts")).whyCommand },
   { names: ["graph"], load: async () => (await import("./cli/graph.ts")).graphCommand },
+  { names: ["config"], load: async () => (await import("./cli/config.ts")).configCommand },
+  { names: ["list"], load: async () => (await import("./cli/list.ts")).listCommand },
+  { names: ["path"], load: async () => (await import("./cli/path.ts")).pathCommand },
+  { names: ["info"], load: async () => (await import("./cli/info.ts")).infoCommand },
   { names: ["sbom"], load: async () => (await import("./cli/sbom.ts")).sbomCommand },
   { names: ["init-home"], load: async () => (await import("./cli/init_home.ts")).initHomeCommand },
   {
@@ -120,13 +125,23 @@ export async function main(args: string[], context: CommandContext): Promise<num
   try {
     return await dispatch(args, context);
   } catch (error) {
-    return await report(error, context);
+    // A file system error no command turned into a HitError still comes from a path or a
+    // machine the user gave `hit` (a file where a folder belongs, a read-only disk): not a bug.
+    return await report(fileError(commandName(args), error), context);
+  }
+}
+
+function commandName(args: string[]): string {
+  try {
+    return parseGlobalArgs(args).command ?? "hit";
+  } catch {
+    return "hit";
   }
 }
 
 async function dispatch(args: string[], context: CommandContext): Promise<number> {
   const global = parseGlobalArgs(args);
-  if (global.version) return await versionCommand.run([], context);
+  if (global.version) return await versionCommand.run(global.json ? ["--json"] : [], context);
   if (global.help || global.command === undefined) {
     const { renderMainHelp } = await import("./cli/help.ts");
     await (global.help ? context.stdout : context.stderr).write(
@@ -145,10 +160,10 @@ async function dispatch(args: string[], context: CommandContext): Promise<number
     await context.stdout.write(renderCommandHelp(command));
     return 0;
   }
-  const withConfig = global.configPath === undefined
-    ? context
-    : { ...context, configPath: global.configPath };
-  return await command.run(global.args, withConfig);
+  const after = takeGlobalOptions(global.args);
+  const configPath = after.configPath ?? global.configPath;
+  const withConfig = configPath === undefined ? context : { ...context, configPath };
+  return await command.run(after.args, withConfig);
 }
 
 async function report(error: unknown, context: CommandContext): Promise<number> {

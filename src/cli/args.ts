@@ -4,10 +4,17 @@
  * `global_args.ts`, re-exported here), and close-name suggestions for typos. Pure: every function takes the arguments and returns data.
  */
 import { HitError, USAGE_EXIT } from "../errors.ts";
+import { closeNames } from "../spec/close_names.ts";
 import { tokenizeArgs, type TokenOptions } from "./arg_tokens.ts";
 
 // The global options live apart, so `hit --version` starts with as little as can be.
-export { GLOBAL_OPTIONS, type GlobalArgs, parseGlobalArgs, wantsHelp } from "./global_args.ts";
+export {
+  GLOBAL_OPTIONS,
+  type GlobalArgs,
+  parseGlobalArgs,
+  takeGlobalOptions,
+  wantsHelp,
+} from "./global_args.ts";
 
 /** One option of a command, as parsed and as listed in its help. */
 export interface OptionSpec {
@@ -57,8 +64,11 @@ export function parseOptions(
     if (token.kind !== "option") continue;
     const spec = options.find((option) => option.name === token.name);
     if (spec === undefined) {
+      const close = closeNames(token.name, options.map((option) => option.name));
       throw new HitError(`unknown option "${token.rawName}" for command "${command}"`, {
-        hint: `run "hit help ${command}" to see its options`,
+        hint: close.length > 0
+          ? `did you mean ${quoteList(close.map((name) => `--${name}`))}?`
+          : `run "hit help ${command}" to see its options`,
         exitCode: USAGE_EXIT,
       });
     }

@@ -5,22 +5,18 @@
  */
 import { join, resolve } from "node:path";
 import { HitError } from "../errors.ts";
-import { artifactDir, formatStoreJson, removeTree } from "../core/build_store.ts";
+import { artifactDir, formatStoreJson } from "../core/build_store.ts";
 import { initialJobEnv, SOURCE_DATE_EPOCH } from "../core/run_job.ts";
 import { fixMtimes } from "../core/source_mtimes.ts";
-import { resolveProfile } from "../spec/resolve.ts";
 import { configDocument } from "../stages/build_artifact.ts";
 import { openSourceStore } from "../stages/source_store.ts";
 import { type OptionSpec, parseOptions, splitOverrides, usageError } from "./args.ts";
 import { type Command, commandConfig, type CommandContext } from "./command.ts";
+import { prepareTarget } from "./target_folder.ts";
+import { PROFILE_OPTION, resolveProfileArg } from "./profile_arg.ts";
 
 const OPTIONS: readonly OptionSpec[] = [
-  {
-    name: "profile",
-    short: "p",
-    value: "PATH",
-    description: `profile file (default "default.yaml")`,
-  },
+  PROFILE_OPTION,
   { name: "force", short: "f", description: "replace TARGET if it exists" },
   { name: "offline", description: "use no network: every source must be cached" },
 ];
@@ -88,9 +84,8 @@ example:
   options: OPTIONS,
   async run(args: string[], context: CommandContext): Promise<number> {
     const parsed = parseBdirArgs(args);
-    const resolved = await resolveProfile(parsed.profile, {
+    const resolved = await resolveProfileArg(parsed.profile, context, {
       overrides: parsed.overrides,
-      cwd: context.cwd,
     });
     const pkg = resolved.packages.get(parsed.package);
     if (!pkg) {
@@ -104,10 +99,14 @@ example:
         prefix: `${name}-${hash.slice(0, 12)}-bdir-`,
       })
       : resolve(context.cwd, parsed.target);
-    if (parsed.target !== undefined) await prepareTarget(target, parsed.force);
+    if (parsed.target !== undefined) {
+      await prepareTarget("bdir", target, { force: parsed.force });
+    }
     const sources = openSourceStore(config, {
       offline: parsed.offline,
-      onWarning: (message) => context.stderr.write(`warning: ${message}\n`),
+      onWarning: (message) =>
+        context.stderr.write(`warning: ${message}
+`),
     });
     await sources.putHitPack(pkg.bundle.entries);
     await Deno.writeTextFile(join(target, "build.json"), formatStoreJson(pkg.buildSpec) + "\n");
@@ -142,18 +141,3 @@ example:
     return 0;
   },
 };
-
-async function prepareTarget(target: string, force: boolean): Promise<void> {
-  try {
-    const entries = [...Deno.readDirSync(target)];
-    if (entries.length > 0 && !force) {
-      throw new HitError(`bdir: "${target}" exists and is not empty`, {
-        hint: "choose another folder, or replace it with -f",
-      });
-    }
-    if (force) await removeTree(target);
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
-  }
-  await Deno.mkdir(target, { recursive: true });
-}

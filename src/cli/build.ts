@@ -4,17 +4,20 @@
  * folder at it. Parsing is pure, progress is `build_progress.ts`; `run` wires the configuration,
  * the source cache, the sandbox and Ctrl-C together.
  */
-import { basename, resolve } from "node:path";
+import { basename, dirname, resolve } from "node:path";
 import { HitError } from "../errors.ts";
+import { fileError } from "../core/file_error.ts";
 import { holdBuildLock } from "../core/gc.ts";
 import { openPullRemotes, pullFromRemotes } from "../stages/pull_remotes.ts";
 import { pushClosure, pushTarget } from "./push.ts";
 import { reclaimLeftovers } from "../core/leftovers.ts";
-import { resolveProfile } from "../spec/resolve.ts";
 import { type BuildContext, BuildFailure } from "../stages/build_artifact.ts";
+import { recordProfileFile } from "../core/profile_file_record.ts";
 import { buildProfile, PackagesFailed } from "../stages/build_profile.ts";
 import { SANDBOX_NAMES, type SandboxName } from "../core/config.ts";
 import { buildSandbox } from "./build_sandbox.ts";
+import { planBuild } from "../stages/build_plan.ts";
+import { artifactState } from "../core/build_store.ts";
 import { openSourceStore } from "../stages/source_store.ts";
 import { reclaimDownloads } from "../core/download_temp.ts";
 import { openSourceCache } from "../core/source_cache.ts";
@@ -32,9 +35,16 @@ import {
   executorArgs,
 } from "./build_executor.ts";
 import { renderLeftoverSummary } from "./render_leftovers.ts";
+import {
+  buildPlanJson,
+  type BuildResult,
+  renderBuildPlan,
+  renderBuildSummary,
+} from "./build_plan.ts";
 import { type Command, commandConfig, type CommandContext } from "./command.ts";
 import { isOffline, SOURCE_OPTIONS, withMirrors } from "./source_options.ts";
 import { CHECK_OPTIONS, renderCheckResults, runCheck } from "./build_check.ts";
+import { PROFILE_OPTION, resolveProfileArg } from "./profile_arg.ts";
 
 /** The parsed command line of `hit build`. */
 export interface BuildArgs {
@@ -67,16 +77,14 @@ export interface BuildArgs {
   push: boolean;
   /** Ask no remote: build everything here. */
   noRemote: boolean;
+  /** Print what would be done, and do nothing. */
+  dryRun: boolean;
+  json: boolean;
 }
 
 /** The options of `hit build`; `hit develop` shares most of them. */
 export const OPTIONS: readonly OptionSpec[] = [
-  {
-    name: "profile",
-    short: "p",
-    value: "PATH",
-    description: `profile file (default "default.yaml")`,
-  },
+  PROFILE_OPTION,
   {
     name: "jobs",
     short: "j",
@@ -105,6 +113,8 @@ export const OPTIONS: readonly OptionSpec[] = [
   { name: "no-remote", description: "pull nothing from the remotes: build everything here" },
   { name: "verbose", short: "v", description: "stream the build output" },
   { name: "quiet", short: "q", description: "print only errors and the result" },
+  { name: "dry-run", short: "n", description: "print what would be fetched and built; do nothing" },
+  { name: "json", description: "print the result (or the plan) as JSON (fields as in the README)" },
 ];
 
 // `hit build` alone: checking reproducibility.
@@ -145,7 +155,7 @@ export function buildArgsFrom(
   let jobs = cpus;
   if (values.jobs !== undefined) {
     jobs = Number(values.jobs);
-    if (!Number.isInteger(jobs) || jobs < 1) {
+    if (!/^\d{1,5}$/.test(String(values.jobs)) || jobs < 1) {
       throw usageError(command, `"-j" needs a whole number of CPUs, got "${values.jobs}"`);
     }
   }
@@ -187,13 +197,15 @@ export function buildArgsFrom(
     offline: values.offline === true,
     mirrors: repeated?.mirror ?? [],
     verbose: values.verbose === true,
-    quiet: values.quiet === true,
     check: values.check === true,
     keep: values.keep === true,
     executor: executorArgs(command, values, repeated),
     jobsGiven: values.jobs !== undefined,
     push: values.push === true,
     noRemote: values["no-remote"] === true,
+    quiet: values.quiet === true || values.json === true,
+    dryRun: values["dry-run"] === true,
+    json: values.json === true,
   };
 }
 
@@ -249,9 +261,9 @@ export async function runBuild(
   develop?: DevelopRequest,
 ): Promise<number> {
   {
-    const resolved = await resolveProfile(parsed.profile, {
+    const resolved = await resolveProfileArg(parsed.profile, context, {
       overrides: parsed.overrides,
-      cwd: context.cwd,
+      requirePackages: true,
     });
     for (const name of parsed.packages) {
       if (!resolved.packages.has(name)) {
@@ -268,6 +280,16 @@ export async function runBuild(
         fetchCommand: prefetchCommand(parsed.profile, parsed.overrides),
       });
     }
+    if (parsed.dryRun) {
+      const profileBuilt = await artifactState(config.buildStore, resolved.profileArtifactId) ===
+        "built";
+      const plan = await planBuild(resolved, config, { only: parsed.packages, profileBuilt });
+      await context.stdout.write(
+        parsed.json ? JSON.stringify(buildPlanJson(plan), null, 2) + "\n" : renderBuildPlan(plan),
+      );
+      return 0;
+    }
+    const started = performance.now();
     const setup = await buildSandbox(parsed.sandbox, {
       config,
       parameters: { ...resolved.profile.parameters, ...parsed.overrides },
@@ -275,6 +297,10 @@ export async function runBuild(
       quiet: parsed.quiet,
     });
     const sandbox = setup.kind;
+    const link = parsed.packages.length > 0 || develop
+      ? undefined
+      : resolve(context.cwd, parsed.output);
+    if (link !== undefined) await checkLinkFolder(link);
     const controller = new AbortController();
     // The temp files of downloads a killed `hit` left behind.
     await reclaimDownloads(openSourceCache(config));
@@ -337,9 +363,7 @@ export async function runBuild(
       await using progress = openProgress(parsed, context);
       warn = (message) => progress.event({ type: "warning", message });
       result = await buildProfile(resolved, sources, build, {
-        link: parsed.packages.length > 0 || develop
-          ? undefined
-          : resolve(context.cwd, parsed.output),
+        link,
         only: parsed.packages.length > 0
           ? parsed.packages
           : develop
@@ -387,11 +411,25 @@ export async function runBuild(
         [...pulledFrom].map(([remote, count]) => `${count} from "${remote}"`).join(", ")
       }, built ${result.built.length})`;
     if (result.link !== undefined) {
+      await recordProfileFile(config.cache, result.link, resolve(context.cwd, resolved.path));
+    }
+    const summary: BuildResult = {
+      built: result.built,
+      pulled: result.pulled,
+      present: result.cached,
+      link: result.link ?? null,
+      seconds: (performance.now() - started) / 1000,
+    };
+    if (parsed.json) {
+      await context.stdout.write(JSON.stringify(summary, null, 2) + "\n");
+    } else if (result.link !== undefined) {
+      if (!parsed.quiet) await context.stderr.write(renderBuildSummary(summary));
       const verb = result.built.length === 0 && result.pulled.length === 0
         ? "Up to date"
         : "Profile build successful";
       await context.stdout.write(`${verb}, link at: ${parsed.output}${pulledNote}\n`);
     } else {
+      if (!parsed.quiet) await context.stderr.write(renderBuildSummary(summary));
       await context.stdout.write(
         `built ${result.built.length}, already built ${result.cached.length}${pulledNote}\n`,
       );
@@ -404,6 +442,19 @@ export async function runBuild(
       await pushClosure(ids, pushTo, config, context);
     }
     return 0;
+  }
+}
+
+/**
+ * Checks, before anything is built, that the profile link can be made in its folder.
+ * @throws {HitError} naming the folder when it is missing, not a folder, or not writable.
+ */
+async function checkLinkFolder(link: string): Promise<void> {
+  try {
+    const probe = await Deno.makeTempFile({ dir: dirname(link), prefix: ".hit-link-" });
+    await Deno.remove(probe);
+  } catch (error) {
+    throw fileError(`build: make the profile link "${link}"`, error, dirname(link));
   }
 }
 
@@ -422,9 +473,10 @@ function openProgress(parsed: BuildArgs, context: CommandContext): ProgressWrite
   return new ProgressWriter(context.stderr, {
     mode: chooseProgressMode({
       isTerminal: context.stderr.isTerminal,
-      noColor: context.noColor,
+      term: context.env.TERM,
       quiet: parsed.quiet,
     }),
+    color: !context.noColor,
     verbose: parsed.verbose,
     now: () => performance.now(),
     clock: () => new Date(),

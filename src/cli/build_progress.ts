@@ -115,8 +115,9 @@ export function applyEvent(state: ProgressState, event: BuildEvent, now: number)
 }
 
 /**
- * The build step a line of output suggests, else `previous`: a guess from the usual output of
- * configure scripts, CMake, compilers and `make install`, since the build script is one bash run.
+ * The build step a line of output suggests, else `previous` (`running` after `starting`): a
+ * guess from the usual output of configure scripts, CMake, compilers and `make install`, since
+ * the build script is one bash run.
  */
 export function guessStage(line: string, previous: string): string {
   if (
@@ -137,7 +138,8 @@ export function guessStage(line: string, previous: string): string {
   ) {
     return previous === "install" ? previous : "compile";
   }
-  return previous;
+  // A bash-handler stage prints anything: once it does, the build is past starting.
+  return previous === "starting" ? "running" : previous;
 }
 
 /** Options of `renderProgress`. */
@@ -273,12 +275,15 @@ function plainText(event: BuildEvent, verbose: boolean): string | undefined {
 /** How `hit build` shows progress: a live block, plain lines, or nothing. */
 export type ProgressMode = "live" | "plain" | "quiet";
 
-/** Live on a terminal with colour allowed; plain lines otherwise; nothing with `--quiet`. */
+/**
+ * Live on a terminal that can move the cursor; plain lines otherwise (not a terminal, or
+ * `TERM=dumb`); nothing with `--quiet`. `NO_COLOR` only removes colour, from the live block.
+ */
 export function chooseProgressMode(
-  options: { isTerminal: boolean; noColor: boolean; quiet: boolean },
+  options: { isTerminal: boolean; term?: string; quiet: boolean },
 ): ProgressMode {
   if (options.quiet) return "quiet";
-  return options.isTerminal && !options.noColor ? "live" : "plain";
+  return options.isTerminal && options.term !== "dumb" ? "live" : "plain";
 }
 
 /** Elapsed time as `m:ss`, or `h:mm:ss` from an hour on. */
@@ -349,6 +354,8 @@ export interface ProgressWriterOptions {
   size: () => { columns: number; rows: number };
   /** How often the live block is redrawn, in milliseconds (default 200). */
   interval?: number;
+  /** Colour in the live block (not with `NO_COLOR`). */
+  color?: boolean;
 }
 
 /**
@@ -415,7 +422,7 @@ export class ProgressWriter implements AsyncDisposable {
       width: columns,
       height: rows,
       now: this.#options.now(),
-      color: true,
+      color: this.#options.color ?? true,
     });
     const text = this.#erase() + this.#above.join("") + block + "\n";
     this.#above = [];

@@ -8,6 +8,7 @@ import { openSourceStore } from "../stages/source_store.ts";
 import { type OptionSpec, parseOptions, usageError } from "./args.ts";
 import { type Command, commandConfig, type CommandContext } from "./command.ts";
 import { selectKey } from "./create_links.ts";
+import { readJsonInput } from "./json_input.ts";
 
 const OPTIONS: readonly OptionSpec[] = [
   { name: "key", value: "K", description: `path of the source list (default "sources")` },
@@ -32,7 +33,7 @@ example:
       throw usageError("build-unpack-sources", `unexpected argument "${positionals[0]}"`);
     }
     const input = resolve(context.cwd, (values.input as string | undefined) ?? "build.json");
-    const document = JSON.parse(await Deno.readTextFile(input));
+    const document = await readJsonInput("unpack sources", input);
     const list = selectKey(document, (values.key as string | undefined) ?? "sources");
     if (!Array.isArray(list)) throw new HitError(`unpack sources: "${input}" has no source list`);
     const sources = openSourceStore(await commandConfig(context), {

@@ -10,6 +10,7 @@ import { isMap, type Value } from "../spec/values.ts";
 import { type OptionSpec, parseOptions, usageError } from "./args.ts";
 import type { Command, CommandContext } from "./command.ts";
 import { selectKey } from "./create_links.ts";
+import { readJsonInput } from "./json_input.ts";
 
 const OPTIONS: readonly OptionSpec[] = [
   { name: "key", value: "K", description: `"/"-separated path of the file list (default "/")` },
@@ -97,7 +98,7 @@ example:
   async run(args: string[], context: CommandContext): Promise<number> {
     const { values, positionals } = parseOptions("build-write-files", OPTIONS, args);
     if (positionals.length !== 1) throw usageError("build-write-files", "expected one FILE");
-    const document = JSON.parse(await Deno.readTextFile(resolve(context.cwd, positionals[0])));
+    const document = await readJsonInput("write files", resolve(context.cwd, positionals[0]));
     const entries = parseFileEntries(selectKey(document, (values.key as string) ?? "/"));
     await writeFileEntries(entries, { cwd: context.cwd, env: context.env });
     return 0;

@@ -31,7 +31,7 @@ export interface CommandContext {
 
 /**
  * The configuration a command works with: `--config`, else `HIT_HOME`, else `~/.hashdist`
- * (created with the defaults when missing).
+ * (the last two created with the defaults when missing).
  * @throws {HitError} for a bad configuration file.
  */
 export async function commandConfig(context: CommandContext): Promise<Config> {
@@ -39,7 +39,12 @@ export async function commandConfig(context: CommandContext): Promise<Config> {
   if (context.configPath === undefined && context.env.HDIST_CONFIG) {
     return configFromJson(context.env.HDIST_CONFIG);
   }
-  return await loadConfig(context.configPath ?? defaultConfigPath(context.env));
+  // Only the default configuration is created when missing: an explicit --config that does
+  // not exist is a typo, not a new store.
+  if (context.configPath !== undefined) {
+    return await loadConfig(context.configPath, { create: false });
+  }
+  return await loadConfig(defaultConfigPath(context.env));
 }
 
 /** One `hit` command, listed in the command array of `main.ts`. */

@@ -3,6 +3,7 @@
  * §7.1) with the job's environment and working folder. Used inside profile builds.
  */
 import { resolve } from "node:path";
+import { readJsonInput } from "./json_input.ts";
 import { HitError } from "../errors.ts";
 import { executeLinks, parseLinkRules, planLinks } from "../core/links.ts";
 import { type OptionSpec, parseOptions, usageError } from "./args.ts";
@@ -79,13 +80,7 @@ example:
   async run(args: string[], context: CommandContext): Promise<number> {
     const parsed = parseCreateLinksArgs(args);
     const file = resolve(context.cwd, parsed.file);
-    let document: unknown;
-    try {
-      document = JSON.parse(await Deno.readTextFile(file));
-    } catch (error) {
-      const detail = error instanceof Error ? error.message : String(error);
-      throw new HitError(`read link rules "${parsed.file}": ${detail}`, { cause: error });
-    }
+    const document = await readJsonInput("read link rules", file);
     try {
       const rules = parseLinkRules(selectKey(document, parsed.key));
       const linkContext = { env: context.env, cwd: context.cwd };

@@ -3,12 +3,11 @@
  * profile into a folder of the user's (HASHDIST.md §6.6), outside the store and its gc roots.
  */
 import { resolve } from "node:path";
-import { HitError } from "../errors.ts";
-import { removeTree } from "../core/build_store.ts";
 import type { LinkAction } from "../spec/profile_links.ts";
 import { type OptionSpec, parseOptions, splitOverrides, usageError } from "./args.ts";
 import { type BuildArgs, buildArgsFrom, OPTIONS as BUILD_OPTIONS, runBuild } from "./build.ts";
 import type { Command, CommandContext } from "./command.ts";
+import { prepareTarget } from "./target_folder.ts";
 
 const LINKS: Record<string, LinkAction> = {
   absolute: "absolute_symlink",
@@ -23,7 +22,7 @@ const OPTIONS: readonly OptionSpec[] = [
     name: "link",
     short: "l",
     value: "MODE",
-    description: `"absolute" (default) or "relative" symlinks into the store, or "copy"`,
+    description: `"copy" (default), or "absolute" or "relative" symlinks into the store`,
   },
 ];
 
@@ -57,7 +56,7 @@ export function parseDevelopArgs(
       "give a TARGET folder",
     );
   }
-  const mode = (values.link as string | undefined) ?? "absolute";
+  const mode = (values.link as string | undefined) ?? "copy";
   if (!Object.hasOwn(LINKS, mode)) {
     throw usageError(
       "develop",
@@ -77,43 +76,33 @@ export function parseDevelopArgs(
 export const developCommand: Command = {
   name: "develop",
   summary: "build a writable copy of a profile in a folder of your own",
-  usage: `hit develop PROFILE [TARGET] [-l absolute|relative|copy] [-f] [-j N] [NAME=VALUE ...]
+  usage: `hit develop PROFILE [TARGET] [-l copy|absolute|relative] [-f] [-j N] [NAME=VALUE ...]
 
 Builds the profile's packages into the store as "hit build" does, then writes the profile into
-TARGET (default: the profile's path without ".yaml"): real folders holding links into the store
-(or copies, with -l copy), writable, so that "pip install" or "make install" into it works.
-TARGET is not registered as a gc root; the store's artifacts stay read-only.
+TARGET (default: the profile's path without ".yaml"): writable copies of the packages' files
+(reflinked where the file system can), so that editing them, "pip install" or "make install"
+into it never reaches the store. -l absolute or -l relative makes symlinks into the store
+instead: smaller, but run as root, an edit through them changes a built artifact.
+TARGET is not registered as a gc root.
 
 examples:
   hit develop stack.yaml ~/dev-stack
-  hit develop stack.yaml -l copy -f`,
+  hit develop stack.yaml -l relative -f`,
   options: OPTIONS,
   async run(args: string[], context: CommandContext): Promise<number> {
     const parsed = parseDevelopArgs(args, {
       cwd: context.cwd,
       cpus: navigator.hardwareConcurrency || 1,
     });
-    await prepareTarget(parsed.target, parsed.force);
+    if (parsed.link !== "copy") {
+      await context.stderr.write(
+        `warning: develop: -l ${parsed.link.replace("_symlink", "")} links into the ` +
+          `store; run as root, an edit through a link changes a built artifact (the default ` +
+          `copies)
+`,
+      );
+    }
+    await prepareTarget("develop", parsed.target, { force: parsed.force });
     return await runBuild(parsed.build, context, { target: parsed.target, link: parsed.link });
   },
 };
-
-async function prepareTarget(target: string, force: boolean): Promise<void> {
-  let entries: Deno.DirEntry[] = [];
-  try {
-    entries = [...Deno.readDirSync(target)];
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return;
-    if (error instanceof Deno.errors.NotADirectory) {
-      throw new HitError(`develop: "${target}" exists and is not a folder`);
-    }
-    throw error;
-  }
-  if (entries.length === 0) return;
-  if (!force) {
-    throw new HitError(`develop: "${target}" exists and is not empty`, {
-      hint: "choose another TARGET, or replace it with -f",
-    });
-  }
-  await removeTree(target);
-}

@@ -15,6 +15,11 @@ import { reclaimDownloads, type ReclaimedDownloads } from "../core/download_temp
 import { readGcRoots } from "../core/gc_roots.ts";
 import { type Leftover, reclaimLeftovers } from "../core/leftovers.ts";
 import { openSourceCache } from "../core/source_cache.ts";
+import {
+  FAILED_BUILD_AGE_MS,
+  type FailedBuild,
+  removeFailedBuilds,
+} from "../core/failed_builds.ts";
 import { type OptionSpec, parseOptions, usageError } from "./args.ts";
 import { type Command, commandConfig, type CommandContext } from "./command.ts";
 import { formatBytes } from "./format_bytes.ts";
@@ -27,6 +32,8 @@ export interface GcArgs {
   dryRun: boolean;
   policy: GcPolicy;
   json: boolean;
+  /** Which failed build folders go: those older than a day, or all. */
+  failed: "old" | "all";
 }
 
 const OPTIONS: readonly OptionSpec[] = [
@@ -36,6 +43,11 @@ const OPTIONS: readonly OptionSpec[] = [
     description: "also keep build-only dependencies (the original's rule)",
   },
   { name: "json", description: "print the result as JSON" },
+  {
+    name: "failed",
+    value: "WHICH",
+    description: `failed build folders to remove: "old" (default: older than a day) or "all"`,
+  },
   { name: "list", description: "print the profile link of each gc root, and collect nothing" },
 ];
 
@@ -52,8 +64,13 @@ export function parseGcArgs(args: string[]): GcArgs {
       throw usageError("gc", `options "--list" and "--${option}" conflict`);
     }
   }
+  const failed = (values.failed as string | undefined) ?? "old";
+  if (failed !== "old" && failed !== "all") {
+    throw usageError("gc", `unknown value "${failed}" of "--failed"`, 'use "old" or "all"');
+  }
   return {
     list,
+    failed,
     dryRun: values["dry-run"] === true,
     policy: values["keep-build-deps"] === true ? "build" : "run",
     json: values.json === true,
@@ -99,16 +116,25 @@ export function renderGcSummary(result: GcResult, dryRun: boolean): string {
   } (${formatBytes(result.bytes)}), ${dryRun ? "would keep" : "kept"} ${result.kept}\n`;
 }
 
+/** The lines for the failed build folders that went (or would go). */
+export function renderFailedBuilds(failed: readonly FailedBuild[], dryRun: boolean): string {
+  return failed.map((build) =>
+    `${dryRun ? "would remove" : "removed"} failed build folder ${build.dir} ` +
+    `(${formatBytes(build.bytes)})\n`
+  ).join("");
+}
+
 /** The JSON document of `hit gc --json`. */
 export function renderGcJson(
   result: GcResult,
   args: GcArgs,
-  reclaimed: { leftovers: readonly Leftover[]; downloads: ReclaimedDownloads } = {
-    leftovers: [],
-    downloads: { files: [], bytes: 0 },
-  },
+  extra: {
+    leftovers?: readonly Leftover[];
+    downloads?: ReclaimedDownloads;
+    failed?: readonly FailedBuild[];
+  } = {},
 ): string {
-  const { leftovers, downloads } = reclaimed;
+  const { leftovers = [], downloads = { files: [], bytes: 0 }, failed = [] } = extra;
   return JSON.stringify(
     {
       dry_run: args.dryRun,
@@ -120,6 +146,7 @@ export function renderGcJson(
       bytes: result.bytes,
       leftovers: leftovers.map(({ kind, path, bytes }) => ({ kind, path, bytes })),
       temp_downloads: { files: downloads.files, bytes: downloads.bytes },
+      failed_builds: failed.map((build) => build.dir),
     },
     null,
     2,
@@ -130,21 +157,23 @@ export function renderGcJson(
 export const gcCommand: Command = {
   name: "gc",
   summary: "remove artifacts that no profile link keeps alive",
-  usage: `hit gc [--dry-run] [--keep-build-deps] [--json]
+  usage: `hit gc [--dry-run] [--keep-build-deps] [--failed old|all] [--json]
        hit gc --list [--json]
 
 Removes every artifact of the build store that no gc root keeps alive, and the gc roots
 whose profile link is gone. A profile keeps itself and what it uses at run time: what it
 links, and what those artifacts name (rpaths, shebangs, paths in scripts). Build-only
 dependencies, which no kept artifact names, go unless --keep-build-deps is given.
-Also removes what interrupted runs left that no running hit uses: staging folders, build
-folders (kept ones too), artifact folders without id, and temp downloads an hour old.
-Waits for running builds to finish; builds started meanwhile wait for it.
+Also removes what interrupted runs left that no running hit uses (staging folders, build
+folders, artifact folders without id, temp downloads an hour old), and the build folders failed
+builds kept in build_temp once they are older than a day (--failed all: every one). Waits for
+running builds to finish; builds started meanwhile wait for it.
 
 examples:
   hit gc --dry-run
   hit rm old-stack && hit gc
   hit gc --keep-build-deps
+  hit gc --failed all
   hit gc --list`,
   options: OPTIONS,
   async run(args: string[], context: CommandContext): Promise<number> {
@@ -183,7 +212,8 @@ examples:
     const leftovers = await reclaimLeftovers({
       store: config.buildStore,
       buildTemp: config.buildTemp,
-      keptBuilds: true,
+      // Kept build folders (failed builds, --keep-build) go by age below, not here.
+      keptBuilds: false,
       dryRun: parsed.dryRun,
     });
     // The temp files of killed downloads (unlocked and an hour old; see `download_temp.ts`).
@@ -205,11 +235,15 @@ examples:
     } finally {
       await pending;
     }
+    const failed = await removeFailedBuilds(config.buildTemp, {
+      olderThan: parsed.failed === "all" ? Infinity : Date.now() - FAILED_BUILD_AGE_MS,
+      dryRun: parsed.dryRun,
+    });
     await context.stdout.write(
       parsed.json
-        ? renderGcJson(result, parsed, { leftovers, downloads })
+        ? renderGcJson(result, parsed, { leftovers, downloads, failed })
         : renderLeftoverSummary(leftovers, parsed.dryRun) +
-          renderGcSummary(result, parsed.dryRun),
+          renderFailedBuilds(failed, parsed.dryRun) + renderGcSummary(result, parsed.dryRun),
     );
     return 0;
   },

@@ -12,6 +12,8 @@ export interface GlobalArgs {
   configPath?: string;
   help: boolean;
   version: boolean;
+  /** `--version --json`. */
+  json?: boolean;
   /** The command name, if one was given. */
   command?: string;
   /** Everything after the command name. */
@@ -58,6 +60,8 @@ export function parseGlobalArgs(args: string[]): GlobalArgs {
       result.help = true;
     } else if (arg === "--version" || arg === "-V") {
       result.version = true;
+    } else if (arg === "--json" && result.version) {
+      result.json = true;
     } else {
       throw new HitError(`unknown option "${name}"`, {
         hint: `run "hit --help" for the global options; command options go after the command`,
@@ -70,6 +74,38 @@ export function parseGlobalArgs(args: string[]): GlobalArgs {
     result.args = args.slice(i + 1);
   }
   return result;
+}
+
+/**
+ * Takes the global `--config PATH` out of a command's arguments (before any `--`), as cargo and
+ * nix accept global options anywhere: `hit status P --config X`.
+ * @throws {HitError} (exit 2) on a `--config` without a value.
+ */
+export function takeGlobalOptions(args: string[]): { configPath?: string; args: string[] } {
+  const rest: string[] = [];
+  let configPath: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === "--") {
+      rest.push(...args.slice(i));
+      break;
+    }
+    const equals = arg.indexOf("=");
+    const name = equals < 0 ? arg : arg.slice(0, equals);
+    if (name !== "--config" && name !== "--config-file") {
+      rest.push(arg);
+      continue;
+    }
+    const value = equals < 0 ? args[++i] : arg.slice(equals + 1);
+    if (value === undefined || value === "" || (equals < 0 && value.startsWith("-"))) {
+      throw new HitError(`option "${name}" needs a value PATH`, {
+        hint: `run "hit --help" for the usage`,
+        exitCode: USAGE_EXIT,
+      });
+    }
+    configPath = value;
+  }
+  return configPath === undefined ? { args: rest } : { configPath, args: rest };
 }
 
 /** Whether a command's arguments ask for its help (`-h` or `--help` before any `--`). */

@@ -4,9 +4,9 @@
  */
 import { basename } from "node:path";
 import { dependencyGraph, renderDot, renderMermaid } from "../spec/dependency_graph.ts";
-import { resolveProfile } from "../spec/resolve.ts";
 import { type OptionSpec, parseOptions, splitOverrides, usageError } from "./args.ts";
 import type { Command, CommandContext } from "./command.ts";
+import { PROFILE_OPTION, resolveProfileArg } from "./profile_arg.ts";
 
 /** Output formats of `hit graph`. */
 export const GRAPH_FORMATS = ["dot", "mermaid"] as const;
@@ -23,12 +23,7 @@ export interface GraphArgs {
 }
 
 const OPTIONS: readonly OptionSpec[] = [
-  {
-    name: "profile",
-    short: "p",
-    value: "PATH",
-    description: `profile file (default "default.yaml")`,
-  },
+  PROFILE_OPTION,
   { name: "format", value: "FORMAT", description: `"dot" (default) or "mermaid"` },
 ];
 
@@ -76,9 +71,8 @@ examples:
   options: OPTIONS,
   async run(args: string[], context: CommandContext): Promise<number> {
     const parsed = parseGraphArgs(args);
-    const profile = await resolveProfile(parsed.profile, {
+    const profile = await resolveProfileArg(parsed.profile, context, {
       overrides: parsed.overrides,
-      cwd: context.cwd,
     });
     const graph = dependencyGraph(Object.keys(profile.profile.packages), profile.packages);
     const title = basename(parsed.profile).replace(/\.yaml$/, "");

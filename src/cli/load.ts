@@ -4,13 +4,13 @@
  */
 import {
   applyEnvChanges,
-  findProfileDir,
   profileEnvChanges,
   renderEnvChanges,
   type ShellKind,
 } from "../core/profile_env.ts";
 import { type OptionSpec, parseOptions, usageError } from "./args.ts";
 import { type Command, commandConfig, type CommandContext } from "./command.ts";
+import { findBuiltProfile } from "./profile_arg.ts";
 
 const SHELLS: readonly ShellKind[] = ["bash", "zsh", "fish"];
 
@@ -47,16 +47,18 @@ export const loadCommand: Command = {
   usage: `hit load PROFILE [--shell bash|zsh|fish]
 
 Prints the environment of a built profile (HASHSTACK, PATH, and the variables its packages
-set) as shell code. PROFILE is a profile link, its folder, or the name of a built profile.
+set) as shell code. PROFILE is a profile link, its folder, the name of a built profile, or
+the profile's YAML file (its profile as built now).
 
 examples:
   eval "$(hit load ./stack)"
+  eval "$(hit load stack.yaml)"
   hit env stack --shell fish | source`,
   options: LOAD_OPTIONS,
   async run(args: string[], context: CommandContext): Promise<number> {
     const parsed = parseLoadArgs(args, context.env.SHELL);
     const config = await commandConfig(context);
-    const dir = await findProfileDir(parsed.profile, { cwd: context.cwd, gcRoots: config.gcRoots });
+    const dir = await findBuiltProfile(parsed.profile, context, config);
     const changes = await profileEnvChanges(dir, config.buildStore);
     await context.stdout.write(renderEnvChanges(changes, parsed.shell));
     return 0;
@@ -70,7 +72,8 @@ export const shellCommand: Command = {
   usage: `hit shell PROFILE [-- COMMAND [ARGS...]]
 
 Runs $SHELL (or /bin/sh), or COMMAND, with the environment of a built profile applied;
-exits with its exit code.
+exits with its exit code, or as a shell does: 127 when COMMAND is not found, 126 when it
+cannot be run.
 
 examples:
   hit shell ./stack
@@ -83,7 +86,7 @@ examples:
     const { positionals } = parseOptions("shell", [], own);
     if (positionals.length !== 1) throw usageError("shell", "expected one PROFILE");
     const config = await commandConfig(context);
-    const dir = await findProfileDir(positionals[0], { cwd: context.cwd, gcRoots: config.gcRoots });
+    const dir = await findBuiltProfile(positionals[0], context, config);
     const env = applyEnvChanges(context.env, await profileEnvChanges(dir, config.buildStore));
     const argv = command.length > 0 ? command : [context.env.SHELL || "/bin/sh"];
     const child = new Deno.Command(argv[0], {
@@ -98,10 +101,16 @@ examples:
     try {
       return (await child.output()).code;
     } catch (error) {
-      if (error instanceof Deno.errors.NotFound) {
-        throw usageError("shell", `command "${argv[0]}" not found`);
-      }
-      throw error;
+      // The shell's convention: 127 for a command not found, 126 for one that cannot run.
+      const notFound = error instanceof Deno.errors.NotFound;
+      const cannotRun = error instanceof Deno.errors.PermissionDenied ||
+        (error as { code?: string }).code === "ENOEXEC" ||
+        (error as { code?: string }).code === "EACCES";
+      if (!notFound && !cannotRun) throw error;
+      await context.stderr.write(
+        `hit shell: ${argv[0]}: ${notFound ? "command not found" : "cannot run it"}\n`,
+      );
+      return notFound ? 127 : 126;
     }
   },
 };

@@ -7,10 +7,9 @@ import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { HitError } from "../errors.ts";
 import { artifactDir, artifactState } from "../core/build_store.ts";
-import { resolveProfile } from "../spec/resolve.ts";
 import { type OptionSpec, parseOptions, splitOverrides, usageError } from "./args.ts";
-import { closeNames } from "../spec/close_names.ts";
 import { type Command, commandConfig, type CommandContext } from "./command.ts";
+import { packageArtifactId, PROFILE_OPTION, resolveProfileArg } from "./profile_arg.ts";
 
 /** The parsed command line of `hit log`. */
 export interface LogArgs {
@@ -21,12 +20,7 @@ export interface LogArgs {
 }
 
 const OPTIONS: readonly OptionSpec[] = [
-  {
-    name: "profile",
-    short: "p",
-    value: "PATH",
-    description: `profile file (default "default.yaml")`,
-  },
+  PROFILE_OPTION,
 ];
 
 /**
@@ -117,24 +111,13 @@ examples:
   options: OPTIONS,
   async run(args: string[], context: CommandContext): Promise<number> {
     const parsed = parseLogArgs(args);
-    const resolved = await resolveProfile(parsed.profile, {
+    const resolved = await resolveProfileArg(parsed.profile, context, {
       overrides: parsed.overrides,
-      cwd: context.cwd,
     });
-    const id = parsed.package === "profile"
-      ? resolved.profileArtifactId
-      : resolved.packages.get(parsed.package)?.artifactId;
-    if (id === undefined) {
-      const close = closeNames(parsed.package, resolved.packages.keys());
-      throw new HitError(
-        `show the log of "${parsed.package}": no package "${parsed.package}" in profile "${parsed.profile}"`,
-        {
-          hint: close.length > 0
-            ? `did you mean ${close.map((name) => `"${name}"`).join(" or ")}?`
-            : `run "hit status ${parsed.profile}" to list its packages`,
-        },
-      );
-    }
+    const id = packageArtifactId(resolved, parsed.package, {
+      action: `show the log of "${parsed.package}"`,
+      profile: parsed.profile,
+    });
     const config = await commandConfig(context);
     const found = await findBuildLog(config.buildStore, config.buildTemp, id);
     if (found === undefined) {

@@ -13,6 +13,7 @@ import { recordSpecFiles } from "../core/bundle_profiles.ts";
 import { openSourceCache } from "../core/source_cache.ts";
 import { currentRunMode } from "../run_mode.ts";
 import { resolveProfile } from "../spec/resolve.ts";
+import { findProfileFile } from "./profile_arg.ts";
 import { fetchInWorker } from "../stages/fetch_stage.ts";
 import {
   findMissingSources,
@@ -166,7 +167,16 @@ async function runExport(
   context: CommandContext,
 ): Promise<MirrorManifest> {
   const recording = recordSpecFiles();
-  const resolved = parsed.profiles.map((profile) =>
+  const profileFiles: string[] = [];
+  for (const profile of parsed.profiles) {
+    const found = await findProfileFile(profile, {
+      cwd: context.cwd,
+      config: () => commandConfig(context),
+    });
+    if (found.note) await context.stderr.write(found.note);
+    profileFiles.push(found.file);
+  }
+  const resolved = profileFiles.map((profile) =>
     resolveProfile(profile, {
       overrides: parsed.overrides,
       cwd: context.cwd,

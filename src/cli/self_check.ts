@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { formatLocation, HitError } from "../errors.ts";
 import type { Config } from "../core/config.ts";
 import { sandboxChecks } from "./self_check_sandbox.ts";
-import { parseOptions, usageError } from "./args.ts";
+import { type OptionSpec, parseOptions, usageError } from "./args.ts";
 import { type Command, commandConfig, type CommandContext } from "./command.ts";
 
 /** `ok`; `missing` (not installed); `warning` (works, but watch it); `failed` (broken). */
@@ -38,6 +38,8 @@ const INSTALL: Record<string, { debian: string; redhat: string }> = {
   git: { debian: "git", redhat: "git" },
   bzip2: { debian: "bzip2", redhat: "bzip2" },
   xz: { debian: "xz-utils", redhat: "xz" },
+  cc: { debian: "gcc", redhat: "gcc" },
+  make: { debian: "make", redhat: "make" },
 };
 
 /** How to install `program`: the Debian and the RHEL package. */
@@ -90,24 +92,29 @@ function formatBytes(bytes: number): string {
   return `${Math.floor(bytes / 1024 ** 2)} MiB`;
 }
 
+const OPTIONS: readonly OptionSpec[] = [
+  { name: "json", description: "print a JSON list of {name, status, detail, hint, required}" },
+];
+
 /** The `self-check` command. */
 export const selfCheckCommand: Command = {
   name: "self-check",
   summary: "check the configuration and the tools builds need",
-  usage: `hit self-check
+  usage: `hit self-check [--json]
 
 Loads the configuration (creating it with the defaults when missing) and checks, one line
 each: bash, bubblewrap (and that it can start a sandbox here), Landlock (and its ABI), which
 sandbox builds run under (one of the two is required), git, bzip2 and xz (needed
-only for git, .tar.bz2 and .tar.xz sources), that the store, source cache and build folder
+only for git, .tar.bz2 and .tar.xz sources), a C compiler (cc) and make (needed by most
+packages), that the store, source cache and build folder
 are writable, and the free disk space of the store. Exits with 1 when a required check
 fails.
 
 example:
   hit self-check`,
-  options: [],
+  options: OPTIONS,
   async run(args: string[], context: CommandContext): Promise<number> {
-    const { positionals } = parseOptions("self-check", [], args);
+    const { values, positionals } = parseOptions("self-check", OPTIONS, args);
     if (positionals.length > 0) {
       throw usageError("self-check", `unexpected argument "${positionals[0]}"`);
     }
@@ -133,12 +140,16 @@ example:
     results.push(await programCheck("git", path, false, "needed for git sources"));
     results.push(await programCheck("bzip2", SYSTEM_PATH, false, "needed for .tar.bz2 sources"));
     results.push(await programCheck("xz", SYSTEM_PATH, false, "needed for .tar.xz sources"));
+    results.push(await programCheck("cc", path, false, "a C compiler, needed by most packages"));
+    results.push(await programCheck("make", path, false, "needed by most packages"));
     if (config !== undefined) {
       results.push(await storeCheck(config));
       const { bavail, bsize } = await statfs(config.buildStore);
       results.push(diskCheck(Number(bavail) * Number(bsize), config.buildStore));
     }
-    await context.stdout.write(renderChecks(results));
+    await context.stdout.write(
+      values.json === true ? JSON.stringify(results, null, 2) + "\n" : renderChecks(results),
+    );
     return selfCheckExitCode(results);
   },
 };

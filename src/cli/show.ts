@@ -7,13 +7,13 @@ import { resolve } from "node:path";
 import { HitError } from "../errors.ts";
 import { dependencyGraph, dependencyTree, renderDependencyTree } from "../spec/dependency_graph.ts";
 import type { ResolvedProfile } from "../spec/resolve.ts";
-import { resolveProfile } from "../spec/resolve.ts";
 import { type OptionSpec, parseOptions, quoteList, splitOverrides, usageError } from "./args.ts";
 import { closeNames } from "../spec/close_names.ts";
 import { type Command, commandConfig, type CommandContext } from "./command.ts";
 import { collectProvenance, type PackageProvenance } from "../core/provenance.ts";
 import { openSourceCache } from "../core/source_cache.ts";
 import { renderProvenance } from "./show_provenance.ts";
+import { PROFILE_OPTION, resolveProfileArg } from "./profile_arg.ts";
 
 /** What `hit show` can print. */
 export const SHOW_SUBJECTS = [
@@ -48,12 +48,7 @@ export interface ShowParseOptions {
 }
 
 const OPTIONS: readonly OptionSpec[] = [
-  {
-    name: "profile",
-    short: "p",
-    value: "PATH",
-    description: `profile file (default "default.yaml")`,
-  },
+  PROFILE_OPTION,
   {
     name: "json",
     description: "print imports, links and postprocess as one JSON list, deps as nested JSON",
@@ -227,9 +222,8 @@ examples:
   options: OPTIONS,
   async run(args: string[], context: CommandContext): Promise<number> {
     const parsed = parseShowArgs(args, { isFile: isFileIn(context.cwd) });
-    const profile = await resolveProfile(parsed.profile, {
+    const profile = await resolveProfileArg(parsed.profile, context, {
       overrides: parsed.overrides,
-      cwd: context.cwd,
     });
     let provenance: PackageProvenance | undefined;
     if (parsed.subject === "provenance" && profile.packages.has(parsed.package)) {

@@ -3,10 +3,29 @@
  * the build store. Parsing and rendering are pure; `run` resolves the profile (or finds it in
  * `status_cache.ts`, when no input changed) and prints.
  */
+import { resolve } from "../posix_path.ts";
 import { artifactState, readArtifactJson } from "../core/build_store.ts";
 import { type OptionSpec, parseOptions, splitOverrides, usageError } from "./args.ts";
 import { type Command, commandConfig, type CommandContext } from "./command.ts";
 import { cachedStatusProfile } from "./status_cache.ts";
+import { PROFILE_OPTION } from "./profile_option.ts";
+
+/**
+ * The YAML file a profile argument means: the argument when it is a file (or ends in `.yaml`,
+ * for the usual error), else what `findProfileFile` finds, loaded only then.
+ */
+async function statusProfileFile(arg: string, context: CommandContext): Promise<string> {
+  if (arg.endsWith(".yaml")) return arg;
+  const info = await Deno.stat(resolve(context.cwd, arg)).catch(() => undefined);
+  if (info?.isFile) return arg;
+  const { findProfileFile } = await import("./profile_arg.ts");
+  const found = await findProfileFile(arg, {
+    cwd: context.cwd,
+    config: () => commandConfig(context),
+  });
+  if (found.note) await context.stderr.write(found.note);
+  return found.file;
+}
 
 /** Output formats of `hit status`. */
 export type StatusFormat = "text" | "json" | "hashdist";
@@ -32,12 +51,7 @@ export interface StatusRow {
 }
 
 const OPTIONS: readonly OptionSpec[] = [
-  {
-    name: "profile",
-    short: "p",
-    value: "PATH",
-    description: `profile file (default "default.yaml")`,
-  },
+  PROFILE_OPTION,
   {
     name: "json",
     description: "print a JSON list of {name, artifact_id, built, sandbox}",
@@ -148,11 +162,13 @@ examples:
   async run(args: string[], context: CommandContext): Promise<number> {
     const parsed = parseStatusArgs(args);
     const { buildStore, cache } = await commandConfig(context);
-    const profile = await cachedStatusProfile(parsed.profile, {
+    const file = await statusProfileFile(parsed.profile, context);
+    const profile = await cachedStatusProfile(file, {
       overrides: parsed.overrides,
       cwd: context.cwd,
       cacheDir: cache,
     });
+    for (const line of profile.warnings) await context.stderr.write(`warning: ${line}\n`);
     const rows: StatusRow[] = [];
     for (const name of profile.buildOrder) {
       const artifactId = profile.artifactIds[name];

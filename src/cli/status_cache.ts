@@ -17,6 +17,8 @@ import { VERSION } from "../version.ts";
 export interface StatusProfile {
   buildOrder: string[];
   artifactIds: Record<string, string>;
+  /** The profile's warnings (unknown keys, no packages), shown on every run. */
+  warnings: string[];
 }
 
 /** What a cache file holds. */
@@ -48,9 +50,10 @@ export async function cachedStatusProfile(
   const cached = await readCache(file, key);
   if (cached !== undefined) return cached;
   // Loaded only now: with the cache, `hit status` starts without the spec layer.
-  const [{ resolveProfile }, { createSpecFiles }] = await Promise.all([
+  const [{ resolveProfile }, { createSpecFiles }, { profileWarnings }] = await Promise.all([
     import("../spec/resolve.ts"),
     import("../spec/spec_files.ts"),
+    import("./profile_arg.ts"),
   ]);
   const inputs = new Set<string>();
   const resolved = resolveProfile(profile, {
@@ -63,6 +66,7 @@ export async function cachedStatusProfile(
     artifactIds: Object.fromEntries(
       resolved.buildOrder.map((name) => [name, resolved.packages.get(name)!.artifactId]),
     ),
+    warnings: profileWarnings(resolved),
   };
   await writeCache(file, { key, inputs: fingerprints(inputs), profile: result });
   return result;
@@ -116,6 +120,8 @@ async function readCache(file: string, key: string): Promise<StatusProfile | und
     return undefined;
   }
   if (cache?.key !== key || typeof cache.inputs !== "object" || !cache.profile) return undefined;
+  // A cache file of an older layout: resolve again.
+  if (!Array.isArray(cache.profile.warnings)) return undefined;
   const now = new Map<string, string>();
   const current = (path: string) => {
     let print = now.get(path);

@@ -9,10 +9,10 @@ import {
   pulledInBy,
   renderDependencyPath,
 } from "../spec/dependency_graph.ts";
-import { resolveProfile } from "../spec/resolve.ts";
 import { type OptionSpec, parseOptions, quoteList, splitOverrides, usageError } from "./args.ts";
 import { closeNames } from "../spec/close_names.ts";
 import type { Command, CommandContext } from "./command.ts";
+import { PROFILE_OPTION, resolveProfileArg } from "./profile_arg.ts";
 
 /** The parsed command line of `hit why`. */
 export interface WhyArgs {
@@ -35,12 +35,7 @@ export interface WhyReport {
 }
 
 const OPTIONS: readonly OptionSpec[] = [
-  {
-    name: "profile",
-    short: "p",
-    value: "PATH",
-    description: `profile file (default "default.yaml")`,
-  },
+  PROFILE_OPTION,
   { name: "json", description: "print the paths as JSON" },
   { name: "all", short: "a", description: "print every shortest path (default: 5 per package)" },
 ];
@@ -120,9 +115,8 @@ examples:
   options: OPTIONS,
   async run(args: string[], context: CommandContext): Promise<number> {
     const parsed = parseWhyArgs(args);
-    const profile = await resolveProfile(parsed.profile, {
+    const profile = await resolveProfileArg(parsed.profile, context, {
       overrides: parsed.overrides,
-      cwd: context.cwd,
     });
     if (!profile.packages.has(parsed.package)) {
       const close = closeNames(parsed.package, profile.packages.keys());

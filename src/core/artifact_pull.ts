@@ -21,15 +21,7 @@ import {
   type TrustedKey,
   verifySignature,
 } from "./artifact_signing.ts";
-import {
-  artifactDir,
-  artifactLockPath,
-  artifactState,
-  commitArtifact,
-  makeStagingDir,
-  removeTree,
-} from "./build_store.ts";
-import { FileLock } from "./locks.ts";
+import { artifactState, ArtifactWrite, makeStagingDir, removeTree } from "./build_store.ts";
 import type { OpenRemote } from "./remotes.ts";
 import type { OnBytes } from "./remote_store.ts";
 import { unpackArchive } from "./unpack.ts";
@@ -69,17 +61,14 @@ export async function pullArtifact(
       { hint: "build it here, or use a store at the same path as the builder's" },
     );
   }
-  using _lock = await FileLock.acquire(artifactLockPath(storeRoot, id));
-  const state = await artifactState(storeRoot, id);
-  if (state === "built") return { status: "present" };
-  if (state === "incomplete") await removeTree(artifactDir(storeRoot, id));
+  // Under the artifact's lock, re-checked: another hit may have built or pulled it meanwhile.
+  await using write = await ArtifactWrite.begin(storeRoot, id, { staged: true });
+  if (write === undefined) return { status: "present" };
   const download = await makeStagingDir(storeRoot, id);
-  let staging: string | undefined;
   try {
     const layerFile = join(download, "layer.tar.gz");
     await store.readBlob(repo, manifest.layer, layerFile, options.onBytes);
-    staging = await makeStagingDir(storeRoot, id);
-    const result = await unpackArchive(layerFile, "tar.gz", staging, {
+    const result = await unpackArchive(layerFile, "tar.gz", write.outputDir, {
       symlinkRoom: STORE_DEPTH,
       // Such links name the store path: only non-relocatable artifacts, pulled to that path.
       absoluteLinksUnder: storeRoot,
@@ -95,12 +84,11 @@ export async function pullArtifact(
         context: result.warnings,
       });
     }
-    await checkUnpacked(staging, id, store.where, storeRoot);
-    await commitArtifact(staging, storeRoot, id);
-    staging = undefined;
+    await checkUnpacked(write.outputDir, id, store.where, storeRoot);
+    // The artifact brings its own metadata: the store only moves it into place.
+    await write.commit();
     return { status: "pulled", bytes: manifest.layer.size };
   } finally {
-    if (staging !== undefined) await removeTree(staging);
     await removeTree(download);
   }
 }

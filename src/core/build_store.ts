@@ -4,9 +4,12 @@
  * renamed into place whole, so a store never holds a half-written artifact.
  */
 import { join } from "../posix_path.ts";
+import { writeGzippedLog } from "./build_log.ts";
 import { HitError } from "../errors.ts";
 import { canonicalJson } from "../spec/canonical_json.ts";
 import { compareCodePoints, isMap, type Value, type ValueMap } from "../spec/values.ts";
+import { BUILD_INFO, BUILD_LOG } from "./build_info.ts";
+import { FileLock } from "./locks.ts";
 
 /** The folder of artifact `id` in the store at `root`. */
 export function artifactDir(root: string, id: string): string {
@@ -18,6 +21,150 @@ export function artifactDir(root: string, id: string): string {
 export function artifactLockPath(root: string, id: string): string {
   const [name, hash] = splitId(id);
   return join(root, ".locks", `${name}-${hash.slice(0, 12)}.lock`);
+}
+
+/**
+ * An artifact being written into the store (built, or pulled from a cache): it holds the
+ * artifact's lock and a folder to fill until `commit()` moves it into place or `discard()`
+ * removes it. Disposing it discards an uncommitted artifact and releases the lock.
+ */
+export class ArtifactWrite implements AsyncDisposable {
+  /** The artifact's id. */
+  readonly id: string;
+  /** The artifact's final folder in the store. */
+  readonly dir: string;
+  /** The folder to fill: a staging folder, or `dir` itself when not staged. */
+  readonly outputDir: string;
+  #root: string;
+  #lock: FileLock | undefined;
+  #staged: boolean;
+  #check: boolean;
+  #done = false;
+
+  private constructor(
+    root: string,
+    id: string,
+    outputDir: string,
+    options: { lock?: FileLock; check: boolean },
+  ) {
+    this.id = id;
+    this.dir = artifactDir(root, id);
+    this.outputDir = outputDir;
+    this.#root = root;
+    this.#lock = options.lock;
+    this.#staged = outputDir !== this.dir;
+    this.#check = options.check;
+  }
+
+  /**
+   * Takes the lock of artifact `id` and checks the store again: `undefined` when the artifact
+   * is there already. `staged: false` fills the final folder directly (an unsandboxed build
+   * must run at the final path); a killed one leaves a folder without `id`, removed here.
+   * @throws {HitError} when another artifact holds the same 12-character folder.
+   */
+  static async begin(
+    root: string,
+    id: string,
+    options: { staged: boolean; check?: boolean },
+  ): Promise<ArtifactWrite | undefined> {
+    // A check build (`hit build --check`) fills a staging folder that is never committed: it
+    // needs no lock, and the stored artifact stays as it is.
+    if (options.check) {
+      return new ArtifactWrite(root, id, await makeStagingDir(root, id), { check: true });
+    }
+    const lock = await FileLock.acquire(artifactLockPath(root, id));
+    try {
+      const state = await artifactState(root, id);
+      if (state === "built") {
+        lock.release();
+        return undefined;
+      }
+      const dir = artifactDir(root, id);
+      if (state === "incomplete") await removeTree(dir);
+      if (!options.staged) await Deno.mkdir(dir, { recursive: true });
+      const outputDir = options.staged ? await makeStagingDir(root, id) : dir;
+      return new ArtifactWrite(root, id, outputDir, { lock, check: false });
+    } catch (error) {
+      lock.release();
+      throw error;
+    }
+  }
+
+  /**
+   * `artifact.json` of this artifact built from `spec` under `sandbox`.
+   * @throws {HitError} when an import is not in the store.
+   */
+  describe(spec: ValueMap, sandbox: string): Promise<ArtifactJson> {
+    return makeArtifactJson(this.#root, this.id, spec, sandbox);
+  }
+
+  /**
+   * Writes the store's own files (`build.log.gz`, `build.json`, `artifact.json`,
+   * `build-info.json`), then `id` by rename, and moves the folder into place (not for a check
+   * build). Without `metadata` (a pulled artifact brings its own) only the move is done.
+   */
+  async commit(metadata?: StoreMetadata): Promise<void> {
+    if (metadata) await writeStoreFiles(this.outputDir, this.id, metadata);
+    // A check build's folder stays where it is, complete, for the comparison.
+    if (this.#staged && !this.#check) await commitArtifact(this.outputDir, this.#root, this.id);
+    this.#done = true;
+  }
+
+  /** Removes what was written; the store is as before `begin()`. */
+  async discard(): Promise<void> {
+    this.#done = true;
+    await removeTree(this.outputDir);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    try {
+      if (!this.#done) await this.discard();
+    } finally {
+      this.#lock?.release();
+    }
+  }
+}
+
+// The names `hit` writes into a built artifact. Whatever the build left there goes first: it ran
+// sandboxed, but this runs outside as the user, and must not write through the build's symlinks.
+const STORE_FILES = [BUILD_LOG, BUILD_INFO, "build.json", "artifact.json", "_id", "id"];
+
+/** What a build writes into its artifact besides what the job made. */
+export interface StoreMetadata {
+  /** The build log, read through this handle (never by path). */
+  log: Deno.FsFile;
+  spec: ValueMap;
+  artifactJson: ArtifactJson;
+  /** `build-info.json`: who built it, where and when. */
+  buildInfo?: ValueMap;
+}
+
+async function writeStoreFiles(dir: string, id: string, metadata: StoreMetadata): Promise<void> {
+  // `build-postprocess --write-protect` may have made the folder read-only.
+  const mode = (await Deno.stat(dir)).mode ?? 0o755;
+  await Deno.chmod(dir, mode | 0o200);
+  try {
+    for (const name of STORE_FILES) await removeTree(join(dir, name));
+    await writeGzippedLog(metadata.log, join(dir, BUILD_LOG));
+    await writeReadOnly(join(dir, "build.json"), formatStoreJson(metadata.spec) + "\n");
+    await writeReadOnly(
+      join(dir, "artifact.json"),
+      formatStoreJson(metadata.artifactJson as unknown as Value),
+    );
+    if (metadata.buildInfo) {
+      await writeReadOnly(join(dir, BUILD_INFO), formatStoreJson(metadata.buildInfo) + "\n");
+    }
+    await Deno.writeTextFile(join(dir, "_id"), id + "\n", { createNew: true, mode: 0o644 });
+    await Deno.rename(join(dir, "_id"), join(dir, "id"));
+  } finally {
+    await Deno.chmod(dir, mode);
+  }
+}
+
+/** Writes a new read-only file; `createNew` (O_EXCL) never follows a symlink. */
+export async function writeReadOnly(path: string, text: string | Uint8Array): Promise<void> {
+  const bytes = typeof text === "string" ? new TextEncoder().encode(text) : text;
+  await Deno.writeFile(path, bytes, { createNew: true, mode: 0o444 });
 }
 
 /** A fresh staging folder for artifact `id`, on the store's file system. */
@@ -151,7 +298,7 @@ export function formatStoreJson(value: Value, indent = ""): string {
  * Moves a finished staging folder into its place. When another process committed the same
  * artifact first, the staging folder is removed and theirs is kept.
  */
-export async function commitArtifact(staging: string, root: string, id: string): Promise<void> {
+async function commitArtifact(staging: string, root: string, id: string): Promise<void> {
   const dir = artifactDir(root, id);
   await Deno.mkdir(join(dir, ".."), { recursive: true });
   // Moving a folder to another parent rewrites its `..`, which needs write permission on it;

@@ -5,6 +5,7 @@
  */
 import { join } from "node:path";
 import { HitError } from "../errors.ts";
+import { fileError } from "./file_error.ts";
 import { b32 } from "../spec/hash_document.ts";
 import { type GitCache, hasCommit } from "./git_source.ts";
 import {
@@ -44,7 +45,14 @@ export async function verifyBundle(dir: string): Promise<VerifyResult> {
   try {
     text = await Deno.readTextFile(manifestPath);
   } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
+    if (error instanceof Deno.errors.NotADirectory) {
+      throw new HitError(`verify bundle "${dir}": not a bundle folder or a .tar bundle`, {
+        hint: 'a bundle is written by "hit mirror export"',
+      });
+    }
+    if (!(error instanceof Deno.errors.NotFound)) {
+      throw fileError(`verify bundle "${dir}"`, error, manifestPath);
+    }
     throw new HitError(`verify bundle "${dir}": no "${MANIFEST_FILE}" in it`, {
       hint: 'a bundle is written by "hit mirror export"',
     });

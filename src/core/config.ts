@@ -4,6 +4,7 @@
  */
 import { dirname, join, resolve } from "../posix_path.ts";
 import { HitError } from "../errors.ts";
+import { fileError } from "./file_error.ts";
 import { describeValue } from "../spec/spec_error.ts";
 import { parseYaml } from "../spec/yaml_load.ts";
 import { isMap, type ValueMap } from "../spec/values.ts";
@@ -88,9 +89,17 @@ gc_roots: ./gcroots
 
 /**
  * Creates a home folder with the default configuration and its folders.
- * @throws {HitError} when the configuration file already exists.
+ * @throws {HitError} when the configuration file already exists, or a folder cannot be made.
  */
 export async function initHome(configFile: string): Promise<string[]> {
+  try {
+    return await makeHome(configFile);
+  } catch (error) {
+    throw fileError(`initialise "${dirname(configFile)}"`, error);
+  }
+}
+
+async function makeHome(configFile: string): Promise<string[]> {
   const home = dirname(configFile);
   const created: string[] = [];
   for (const sub of ["", "bld", "src", "cache", "gcroots", "tmp"]) {
@@ -117,16 +126,39 @@ export async function initHome(configFile: string): Promise<string[]> {
 }
 
 /**
- * Loads the configuration at `file`, writing the default one first when it is missing, and
- * creates every folder it names.
- * @throws {HitError} naming the file for a schema violation.
+ * Loads the configuration at `file`, writing the default one first when it is missing (unless
+ * `create` is false), and creates every folder it names.
+ * @throws {HitError} naming the file for a schema violation, a missing file not to be
+ * created, or a file or folder that cannot be read or made.
  */
-export async function loadConfig(file: string): Promise<Config> {
+export async function loadConfig(
+  file: string,
+  options: { create?: boolean } = {},
+): Promise<Config> {
+  try {
+    return await readConfig(file, options.create ?? true);
+  } catch (error) {
+    throw fileError(`load configuration "${file}"`, error);
+  }
+}
+
+async function readConfig(file: string, create: boolean): Promise<Config> {
   let text: string;
   try {
+    // A FIFO would block the read forever.
+    if (!(await Deno.stat(file)).isFile) {
+      throw new HitError(`load configuration: "${file}" is not a regular file`, {
+        hint: "give the path of a YAML file",
+      });
+    }
     text = await Deno.readTextFile(file);
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
+    if (!create) {
+      throw new HitError(`load configuration: "${file}" does not exist`, {
+        hint: `check the --config path, or create it with "hit --config ${file} init-home"`,
+      });
+    }
     await initHome(file).catch((e) => {
       if (!(e instanceof HitError)) throw e;
     });

@@ -7,10 +7,11 @@ import { dirname, isAbsolute, join, relative } from "node:path";
 import { HitError } from "../errors.ts";
 import { type LoadedSpec, loadSpec, type SpecContext } from "./package_spec.ts";
 import { describeValue, specError } from "./spec_error.ts";
-import { type OrderedStage, orderStages, type Section, SECTIONS } from "./stages.ts";
+import { type OrderedStage, orderStages, type Section, SECTIONS } from "./build_stages.ts";
 import type { SpecFiles } from "./spec_files.ts";
 import type { ValuePath } from "./yaml_load.ts";
 import { isMap, type Params, type Value, type ValueMap } from "./values.ts";
+import { SPEC_KEYS, unknownKeyWarnings } from "./unknown_keys.ts";
 
 /** A source of a package: its key and where it unpacks; `url` is not part of build specs. */
 export interface PackageSource {
@@ -68,7 +69,9 @@ export function loadPackage(name: string, context: SpecContext): Package {
       hint,
     });
   };
-  const warnings: string[] = [];
+  const warnings = [spec, ...spec.allParents].flatMap((loaded) =>
+    unknownKeyWarnings(loaded.doc, SPEC_KEYS, loaded.file)
+  );
   const stages = {} as Record<Section, OrderedStage[]>;
   for (const section of SECTIONS) {
     stages[section] = orderStages(section, spec.sections[section], (message, path, stage) => {

@@ -8,7 +8,13 @@ import { findSpecCandidates, noSpecError, type SpecCandidate } from "./package_l
 import type { Profile } from "./profile.ts";
 import { describeValue, specError } from "./spec_error.ts";
 import type { SpecFiles } from "./spec_files.ts";
-import { mergeStages, nameStages, type Section, SECTIONS, type StageTable } from "./stages.ts";
+import {
+  mergeStages,
+  nameStages,
+  type Section,
+  SECTIONS,
+  type StageTable,
+} from "./build_stages.ts";
 import { templateText } from "./template.ts";
 import { processWhen } from "./when_forms.ts";
 import { evaluateWhen } from "./when_expr.ts";

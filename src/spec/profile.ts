@@ -8,6 +8,7 @@ import { HitError } from "../errors.ts";
 import type { SpecFiles } from "./spec_files.ts";
 import { describeValue, specError } from "./spec_error.ts";
 import { parseYaml } from "./yaml_load.ts";
+import { PROFILE_KEYS, unknownKeyWarnings } from "./unknown_keys.ts";
 import { isMap, type Params, type Value, type ValueMap } from "./values.ts";
 
 /** A profile merged with all of its parents. */
@@ -22,6 +23,8 @@ export interface Profile {
   /** Absolute directories searched for package specs, first match wins. */
   packageDirs: string[];
   hookImportDirs: string[];
+  /** Unknown top-level keys of the profile files, ignored (§1.2). */
+  warnings: string[];
 }
 
 /** Options of `loadProfile`. */
@@ -52,6 +55,7 @@ export function loadProfile(path: string, options: LoadProfileOptions): Profile 
 }
 
 interface MergedLevel {
+  warnings: string[];
   parameters: Params;
   packages: Record<string, ValueMap>;
   packageOrigins: Record<string, string>;
@@ -157,7 +161,11 @@ function loadLevel(
     packageDirs.push(...parent.packageDirs);
     hookImportDirs.push(...parent.hookImportDirs);
   }
-  return { parameters, packages, packageOrigins, packageDirs, hookImportDirs };
+  const warnings = [
+    ...parents.flatMap((parent) => parent.warnings),
+    ...unknownKeyWarnings(profile, PROFILE_KEYS, file),
+  ];
+  return { parameters, packages, packageOrigins, packageDirs, hookImportDirs, warnings };
 }
 
 function truthy(value: Value | undefined): boolean {

@@ -11,7 +11,7 @@ import { hitPackKey, type PackEntry } from "./hit_pack.ts";
 import { importCommands } from "./import_commands.ts";
 import { loadPackage, type Package } from "./package.ts";
 import type { SpecContext } from "./package_spec.ts";
-import { postProcessCommands } from "./post_process.ts";
+import { postprocessCommands } from "./postprocess_commands.ts";
 import { loadProfile, type Profile } from "./profile.ts";
 import { type LinkAction, linkRules } from "./profile_links.ts";
 import { createSpecFiles, type SpecFiles } from "./spec_files.ts";
@@ -46,6 +46,8 @@ export interface PackageResult {
   /** Sources besides the bundle, with their URLs, for fetching. */
   sources: { key: string; url?: string; target: string }[];
   warnings: string[];
+  /** The spec file, its `description` and the `version` parameter, for `hit info`. */
+  about?: { specFile: string; description?: string; version?: string };
 }
 
 /** A profile resolved into build specs. */
@@ -223,7 +225,7 @@ function computeResult(pkg: Package, resolver: Resolver): PackageResult {
     ...readBundledFiles(pkg, bundledFiles, profile.packageDirs, files),
   ];
   const bundleKey = hitPackKey(entries);
-  const postprocess = postProcessCommands(pkg);
+  const postprocess = postprocessCommands(pkg);
   const buildSpec = packageBuildSpec(pkg, {
     bundleKey,
     dependencyIds,
@@ -246,6 +248,11 @@ function computeResult(pkg: Package, resolver: Resolver): PackageResult {
     license: stringKey(pkg.spec.doc, "license"),
     sources: pkg.sources,
     warnings: pkg.warnings,
+    about: {
+      specFile: pkg.spec.file,
+      description: stringKey(pkg.spec.doc, "description"),
+      version: stringKey(pkg.spec.doc, "version") ?? stringKey(pkg.params as ValueMap, "version"),
+    },
   };
 }
 

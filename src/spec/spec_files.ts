@@ -111,10 +111,23 @@ function listOrNull(dir: string): Set<string> | null {
 
 function readFile(path: string): Uint8Array {
   try {
+    // A FIFO or a device would block the read, or never end: only regular files are specs.
+    const info = Deno.statSync(path);
+    if (!info.isFile) {
+      throw new HitError(
+        `read "${path}": ${info.isDirectory ? "is a folder" : "is not a regular file"}`,
+        { location: { file: path }, hint: "give the path of a YAML file" },
+      );
+    }
     return Deno.readFileSync(path);
   } catch (error) {
+    if (error instanceof HitError) throw error;
     const reason = error instanceof Deno.errors.NotFound
       ? "no such file"
+      : error instanceof Deno.errors.NotADirectory
+      ? "a part of the path is a file, not a folder"
+      : error instanceof Deno.errors.NotCapable
+      ? "is a special system path"
       : error instanceof Error
       ? error.message
       : String(error);

@@ -8,23 +8,19 @@ import { join } from "node:path";
 import { HitError } from "../errors.ts";
 import {
   artifactDir,
-  artifactLockPath,
   artifactState,
-  commitArtifact,
+  ArtifactWrite,
   formatStoreJson,
-  makeArtifactJson,
-  makeStagingDir,
   removeTree,
+  writeReadOnly,
 } from "../core/build_store.ts";
 import type { Config } from "../core/config.ts";
 import { KEPT_MARKER } from "../core/leftovers.ts";
-import { FileLock } from "../core/locks.ts";
 import { type JobImport, type ProcessRunner, runJob, SOURCE_DATE_EPOCH } from "../core/run_job.ts";
 import { fixMtimes } from "../core/source_mtimes.ts";
-import { BUILD_INFO, BUILD_LOG } from "../core/build_info.ts";
 import { VERSION } from "../version.ts";
-import type { Value, ValueMap } from "../spec/values.ts";
-import { LogPipes, readLogTail, writeAll, writeGzippedLog } from "./log_pipes.ts";
+import type { ValueMap } from "../spec/values.ts";
+import { LogPipes, readLogTail, writeAll } from "./log_pipes.ts";
 import {
   sandboxCommand,
   type SandboxKind,
@@ -111,24 +107,21 @@ export async function buildArtifact(
   context: BuildContext,
 ): Promise<BuildOutcome> {
   const store = context.config.buildStore;
-  const finalDir = artifactDir(store, id);
   if (options.check) await checkRebuildPossible(store, id, context.sandbox);
-  using _lock = options.check ? undefined : await FileLock.acquire(artifactLockPath(store, id));
-  const state = options.check ? "missing" : await artifactState(store, id);
-  if (state === "built") return { status: "cached", dir: finalDir };
-  // A folder without `id` is what a killed unsandboxed build (or the original) leaves.
-  if (state === "incomplete") await removeTree(finalDir);
-
-  const staged = context.sandbox === "bwrap";
-  const outputDir = staged ? await makeStagingDir(store, id) : finalDir;
+  // Unsandboxed, the job must run at the final path, so it builds there (HashDist's way). A
+  // check build is never committed: it takes no lock and leaves the store as it is.
+  await using artifact = await ArtifactWrite.begin(store, id, {
+    staged: context.sandbox === "bwrap",
+    check: options.check === true,
+  });
+  if (artifact === undefined) return { status: "cached", dir: artifactDir(store, id) };
   const started = new Date();
   const host = context.host ?? Deno.hostname();
-  if (!staged) await Deno.mkdir(finalDir, { recursive: true });
   const buildDir = await makeBuildDir(context.config.buildTemp, id);
   const logPath = join(buildDir, "_hashdist", "build.log");
   let log: Deno.FsFile | undefined;
   try {
-    const artifactJson = await makeArtifactJson(store, id, spec, context.sandbox);
+    const artifactJson = await artifact.describe(spec, context.sandbox);
     if (context.setup?.details) artifactJson.sandbox_details = context.setup.details;
     await Deno.mkdir(join(buildDir, "job"));
     await Deno.mkdir(join(buildDir, "_hashdist"));
@@ -144,9 +137,8 @@ export async function buildArtifact(
       await context.unpackSource(source.key, join(buildDir, source.target));
     }
     await fixMtimes(buildDir, SOURCE_DATE_EPOCH);
-    const imports = importsOf(spec, store);
     const mounts: SandboxMounts = {
-      writable: [{ from: buildDir, to: buildDir }, { from: outputDir, to: finalDir }],
+      writable: [{ from: buildDir, to: buildDir }, { from: artifact.outputDir, to: artifact.dir }],
       readOnly: artifactJson.dependencies.map((dep) => artifactDir(store, dep)),
       tmp: join(buildDir, "_hashdist", "tmp"),
     };
@@ -155,9 +147,9 @@ export async function buildArtifact(
     await using pipes = new LogPipes(join(buildDir, "job"), log);
     await runJob(spec.build as ValueMap, {
       buildDir,
-      artifactDir: finalDir,
+      artifactDir: artifact.dir,
       jobDir: join(buildDir, "job"),
-      imports,
+      imports: importsOf(spec, store),
       cpuCount: options.isProfile ? undefined : context.cpuCount,
       configJson: JSON.stringify(configDocument(context.config)),
       run: runner,
@@ -166,35 +158,37 @@ export async function buildArtifact(
     await pipes.close();
     const finished = new Date();
     await writeAll(log, encode(`hit: build of ${id} finished ${finished.toISOString()}\n`));
-    await checkArtifactFiles(outputDir, {
+    await checkArtifactFiles(artifact.outputDir, {
       onStripped: (message) => context.onWarning?.(`build "${id}": ${message}`),
     });
-    await finishArtifact(outputDir, {
+    await artifact.commit({
       log,
-      buildJson: formatStoreJson(spec) + "\n",
-      artifactJson: formatStoreJson(artifactJson as unknown as Value),
-      buildInfo: formatStoreJson({
+      spec,
+      artifactJson,
+      buildInfo: {
         hit_version: VERSION,
         host,
         started: started.toISOString(),
         finished: finished.toISOString(),
-      }),
-      id,
+      },
     });
     log.close();
     log = undefined;
-    if (staged && !options.check) await commitArtifact(outputDir, store, id);
     const keep = context.keepBuild === "always" && !options.isProfile;
     if (keep) await markKept(buildDir);
     else await removeTree(buildDir);
     const kept = keep ? buildDir : undefined;
-    return { status: "built", dir: options.check ? outputDir : finalDir, buildDir: kept };
+    return {
+      status: "built",
+      dir: options.check ? artifact.outputDir : artifact.dir,
+      buildDir: kept,
+    };
   } catch (error) {
     const keep = context.keepBuild !== "never" && !options.isProfile && !context.signal?.aborted;
     // The tail is shown even when the folder goes (a failed profile build says why).
     const tail = log !== undefined ? await readLogTail(log, 20) : [];
     log?.close();
-    await removeTree(outputDir);
+    await artifact.discard();
     if (keep) await markKept(buildDir);
     else await removeTree(buildDir);
     if (error instanceof HitError || error instanceof Error) {
@@ -290,43 +284,6 @@ function importsOf(spec: ValueMap, store: string): JobImport[] {
       dir: artifactDir(store, String(id)),
     };
   });
-}
-
-async function writeReadOnly(path: string, text: string | Uint8Array): Promise<void> {
-  const bytes = typeof text === "string" ? new TextEncoder().encode(text) : text;
-  // `createNew` (O_EXCL) never follows a symlink; the mode is set on the new file itself.
-  await Deno.writeFile(path, bytes, { createNew: true, mode: 0o444 });
-}
-
-// The names `hit` writes into a built artifact. Whatever the build left there goes first: it ran
-// sandboxed, but this runs outside as the user, and must not write through the build's symlinks.
-const STORE_FILES = [BUILD_LOG, BUILD_INFO, "build.json", "artifact.json", "_id", "id"];
-
-/** Writes the store's own files into a built artifact; `id` last, by rename (§6.3 step 7). */
-async function finishArtifact(
-  dir: string,
-  files: {
-    log: Deno.FsFile;
-    buildJson: string;
-    artifactJson: string;
-    buildInfo: string;
-    id: string;
-  },
-): Promise<void> {
-  // `build-postprocess --write-protect` may have made the folder read-only.
-  const mode = (await Deno.stat(dir)).mode ?? 0o755;
-  await Deno.chmod(dir, mode | 0o200);
-  try {
-    for (const name of STORE_FILES) await removeTree(join(dir, name));
-    await writeGzippedLog(files.log, join(dir, BUILD_LOG));
-    await writeReadOnly(join(dir, "build.json"), files.buildJson);
-    await writeReadOnly(join(dir, "artifact.json"), files.artifactJson);
-    await writeReadOnly(join(dir, BUILD_INFO), files.buildInfo + "\n");
-    await Deno.writeTextFile(join(dir, "_id"), files.id + "\n", { createNew: true, mode: 0o644 });
-    await Deno.rename(join(dir, "_id"), join(dir, "id"));
-  } finally {
-    await Deno.chmod(dir, mode);
-  }
 }
 
 function encode(text: string): Uint8Array {

@@ -1,7 +1,8 @@
 /**
  * `hit develop` (HASHDIST.md §6.6): the profile job run into a folder of the user's instead
- * of the store, with the link kind the user chose and no write protection, so that
- * `pip install` or `make install` into it works. Package artifacts stay read-only.
+ * of the store, with the link kind the user chose (copies by default, made writable) and no
+ * write protection, so that `pip install` or `make install` into it works and never reaches
+ * the store. Package artifacts stay read-only.
  */
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -80,6 +81,8 @@ export async function developProfile(
     configJson: JSON.stringify(configDocument(context.config)),
     run: runner,
   });
+  // Copies keep the store's modes; `build-postprocess --write-protect` made those read-only.
+  await makeOwnerWritable(target, ["build.json", "_hashdist", "job"]);
   const logBytes = await Deno.readFile(join(target, "_hashdist", "build.log"));
   await Deno.writeFile(join(target, "build.log.gz"), gzipSync(logBytes));
   await Deno.writeTextFile(
@@ -87,4 +90,15 @@ export async function developProfile(
     formatStoreJson(artifactJson as unknown as Value),
   );
   await Deno.writeTextFile(join(target, "id"), id + "\n");
+}
+
+/** Adds the owner's write permission to every file and folder below `dir` but `skip`. */
+async function makeOwnerWritable(dir: string, skip: string[] = []): Promise<void> {
+  for await (const entry of Deno.readDir(dir)) {
+    if (entry.isSymlink || skip.includes(entry.name)) continue;
+    const path = join(dir, entry.name);
+    const mode = (await Deno.lstat(path)).mode ?? 0o644;
+    if ((mode & 0o200) === 0) await Deno.chmod(path, mode | 0o200);
+    if (entry.isDirectory) await makeOwnerWritable(path);
+  }
 }

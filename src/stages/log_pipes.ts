@@ -1,8 +1,8 @@
 /**
  * The build log of a job: appending output to it, the FIFOs of `hit logpipe` (HASHDIST.md
- * §5.6), whose lines are copied into the log under their heading and level, and reading it
- * back in bounded memory (streamed into its gzip file; the tail read from the end), however
- * much a build prints.
+ * §5.6), whose lines are copied into the log under their heading and level, and reading its
+ * tail from the end in bounded memory, however much a build prints (the store streams the log
+ * into its gzip file: `core/build_log.ts`).
  */
 import { join } from "node:path";
 import { runProgram } from "../core/run_program.ts";
@@ -15,28 +15,6 @@ export async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<vo
 
 /** How much of the log's end is read for its last lines. */
 const TAIL_BYTES = 64 * 1024;
-/** How much of the log is read at a time when it is compressed. */
-const CHUNK_BYTES = 256 * 1024;
-
-/**
- * Writes the whole log behind `log` (read through this handle, never by path) gzipped into a
- * new read-only file at `path`, a chunk at a time.
- */
-export async function writeGzippedLog(log: Deno.FsFile, path: string): Promise<void> {
-  await log.seek(0, Deno.SeekMode.Start);
-  const source = new ReadableStream<BufferSource>({
-    async pull(controller) {
-      const buffer = new Uint8Array(CHUNK_BYTES);
-      const read = await log.read(buffer);
-      if (read === null) controller.close();
-      else controller.enqueue(buffer.subarray(0, read));
-    },
-  });
-  // `createNew` (O_EXCL) never follows a symlink; the mode is set on the new file itself.
-  const out = await Deno.open(path, { write: true, createNew: true, mode: 0o444 });
-  await source.pipeThrough(new CompressionStream("gzip")).pipeTo(out.writable);
-}
-
 /** The last `count` lines of the log behind `log`, read from its end. */
 export async function readLogTail(log: Deno.FsFile, count: number): Promise<string[]> {
   const end = await log.seek(0, Deno.SeekMode.End);

@@ -5,6 +5,7 @@ import {
   parseOptions,
   quoteList,
   splitOverrides,
+  takeGlobalOptions,
   wantsHelp,
 } from "../../src/cli/args.ts";
 import { HitError, USAGE_EXIT } from "../../src/errors.ts";
@@ -72,4 +73,36 @@ Deno.test("quoteList() joins quoted names with commas and or", () => {
   assert.equal(quoteList(["a"]), `"a"`);
   assert.equal(quoteList(["a", "b"]), `"a" or "b"`);
   assert.equal(quoteList(["a", "b", "c"]), `"a", "b" or "c"`);
+});
+
+Deno.test("takeGlobalOptions() takes --config anywhere before --, and leaves the rest", () => {
+  assert.deepEqual(takeGlobalOptions(["p.yaml", "--config", "c.yaml", "--json"]), {
+    configPath: "c.yaml",
+    args: ["p.yaml", "--json"],
+  });
+  assert.deepEqual(takeGlobalOptions(["--config-file=c.yaml", "p"]), {
+    configPath: "c.yaml",
+    args: ["p"],
+  });
+  assert.deepEqual(takeGlobalOptions(["p", "--", "cmd", "--config", "x"]), {
+    args: ["p", "--", "cmd", "--config", "x"],
+  });
+  assert.throws(() => takeGlobalOptions(["--config"]), /option "--config" needs a value PATH/);
+});
+
+Deno.test("parseOptions() suggests the closest option for a typo", () => {
+  const options = [{ name: "json", description: "" }, {
+    name: "jobs",
+    value: "N",
+    description: "",
+  }];
+  assert.throws(
+    () => parseOptions("status", options, ["--jsno"]),
+    (error: HitError) => error.hint === 'did you mean "--json"?' && error.exitCode === USAGE_EXIT,
+  );
+});
+
+Deno.test("parseGlobalArgs() takes --json only after --version", () => {
+  assert.equal(parseGlobalArgs(["--version", "--json"]).json, true);
+  assert.throws(() => parseGlobalArgs(["--json", "status"]), /unknown option "--json"/);
 });

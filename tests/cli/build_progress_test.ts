@@ -92,6 +92,7 @@ Deno.test("guessStage() follows configure, compile and install output, else keep
   assert.equal(guessStage("/usr/bin/install -c -m 644 zlib.h /x/include", "compile"), "install");
   assert.equal(guessStage("ranlib libfoo.a", "install"), "install");
   assert.equal(guessStage("make[2]: Entering directory '/b'", "compile"), "compile");
+  assert.equal(guessStage("Hello from a bash stage", "starting"), "running");
 });
 
 Deno.test("renderProgress() at 120 columns shows name, CPUs, stage, elapsed and last line", () => {
@@ -214,11 +215,11 @@ Deno.test("renderPlainLine() prints one timestamped line per event worth a line"
   assert.equal(line({ type: "linked", link: "l", dir: "d", upToDate: false }), undefined);
 });
 
-Deno.test("chooseProgressMode() is live only on a terminal with colour and without --quiet", () => {
-  assert.equal(chooseProgressMode({ isTerminal: true, noColor: false, quiet: false }), "live");
-  assert.equal(chooseProgressMode({ isTerminal: false, noColor: false, quiet: false }), "plain");
-  assert.equal(chooseProgressMode({ isTerminal: true, noColor: true, quiet: false }), "plain");
-  assert.equal(chooseProgressMode({ isTerminal: true, noColor: false, quiet: true }), "quiet");
+Deno.test("chooseProgressMode() is live only on a terminal that is not dumb, without --quiet", () => {
+  assert.equal(chooseProgressMode({ isTerminal: true, term: "xterm", quiet: false }), "live");
+  assert.equal(chooseProgressMode({ isTerminal: false, term: "xterm", quiet: false }), "plain");
+  assert.equal(chooseProgressMode({ isTerminal: true, term: "dumb", quiet: false }), "plain");
+  assert.equal(chooseProgressMode({ isTerminal: true, quiet: true }), "quiet");
 });
 
 Deno.test("formatElapsed() and formatClock() pad minutes, seconds and hours", () => {
@@ -303,4 +304,13 @@ Deno.test("the progress view shows Slurm jobs: queued, then building on their no
   state = applyEvent(state, { type: "start", name: "b", id: "b/x", node: "node7" }, 2);
   assert.equal(state.running[0].stage, "on node7");
   assert.match(renderProgress(state, { width: 80, now: 3000 }), /^ {2}b\s+on node7\s+0:02$/m);
+});
+
+Deno.test("ProgressWriter with NO_COLOR keeps the live block and drops only the colour", async () => {
+  const out = bufferWriter({ isTerminal: true });
+  {
+    await using writer = new ProgressWriter(out, { ...writerOptions("live"), color: false });
+    writer.event({ type: "plan", toBuild: ["a"], cached: [] });
+  }
+  assert.equal(out.text(), "\r\x1b[J0/1 done, 0 failed, 0 cached  0:00\n\r\x1b[1A\x1b[J");
 });

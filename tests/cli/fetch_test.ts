@@ -154,10 +154,9 @@ async function runFetch(args: string[], options: { home: string; terminal: boole
   const context: Partial<CommandContext> = {
     stdout,
     stderr,
-    env: { HOME: options.home },
+    env: { HOME: options.home, HIT_HOME: options.home },
     cwd: options.home,
     noColor: false,
-    configPath: join(options.home, "config.yaml"),
   };
   const code = await fetchCommand.run(args, context as CommandContext);
   return { code, stdout: stdout.text(), stderr: stderr.text() };

@@ -2,13 +2,21 @@ import assert from "node:assert/strict";
 import { parseGcArgs, renderGcEvent, renderGcSummary } from "../../src/cli/gc.ts";
 
 Deno.test("parseGcArgs() reads the policy, dry run, JSON and list options", () => {
-  assert.deepEqual(parseGcArgs([]), { list: false, dryRun: false, policy: "run", json: false });
-  assert.deepEqual(parseGcArgs(["-n", "--keep-build-deps", "--json"]), {
+  assert.deepEqual(parseGcArgs([]), {
     list: false,
+    failed: "old",
+    dryRun: false,
+    policy: "run",
+    json: false,
+  });
+  assert.deepEqual(parseGcArgs(["-n", "--keep-build-deps", "--json", "--failed", "all"]), {
+    list: false,
+    failed: "all",
     dryRun: true,
     policy: "build",
     json: true,
   });
+  assert.throws(() => parseGcArgs(["--failed", "some"]), /unknown value "some" of "--failed"/);
   assert.equal(parseGcArgs(["--list"]).list, true);
   assert.throws(() => parseGcArgs(["--list", "--keep-build-deps"]), /conflict/);
   assert.throws(() => parseGcArgs(["extra"]), /unexpected argument "extra"/);

@@ -94,6 +94,7 @@ const PROFILE: ResolvedProfile = {
     packageOrigins: {},
     packageDirs: [],
     hookImportDirs: [],
+    warnings: [],
   },
   packages: new Map(["zlib", "zeromq", "szip"].map((name) => [name, packageResult(name)])),
   buildOrder: ["szip", "zeromq", "zlib"],

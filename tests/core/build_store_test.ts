@@ -3,10 +3,9 @@ import { join } from "node:path";
 import {
   artifactDir,
   artifactState,
-  commitArtifact,
+  ArtifactWrite,
   formatStoreJson,
   makeArtifactJson,
-  makeStagingDir,
   removeTree,
 } from "../../src/core/build_store.ts";
 
@@ -89,19 +88,70 @@ Deno.test("makeArtifactJson() lists imports and their dependencies, sorted", asy
   });
 });
 
-Deno.test("commitArtifact() renames a write-protected staging folder into place", async () => {
+Deno.test("ArtifactWrite commits a write-protected staging folder, with the store files, id last", async () => {
   await withStore(async (root) => {
-    const staging = await makeStagingDir(root, ID);
-    assert.equal((await Deno.stat(staging)).mode! & 0o777, 0o755);
-    await Deno.writeTextFile(join(staging, "id"), ID + "\n");
-    await Deno.chmod(staging, 0o555);
-    await commitArtifact(staging, root, ID);
+    const write = await ArtifactWrite.begin(root, ID, { staged: true });
+    assert.ok(write);
+    assert.notEqual(write.outputDir, write.dir);
+    assert.equal((await Deno.stat(write.outputDir)).mode! & 0o777, 0o755);
+    assert.equal(await artifactState(root, ID), "missing");
+    await Deno.writeTextFile(join(write.outputDir, "lib.a"), "x");
+    // A build's own `id` (maybe a symlink) is replaced, never written through.
+    await Deno.symlink("/etc/hostname", join(write.outputDir, "id"));
+    await Deno.chmod(write.outputDir, 0o555);
+    const spec = { name: "zlib", build: { import: [] } };
+    const logPath = await Deno.makeTempFile({ prefix: "hit-log-" });
+    await Deno.writeTextFile(logPath, "built\n");
+    using log = await Deno.open(logPath, { read: true });
+    await write.commit({ log, spec, artifactJson: await write.describe(spec, "none") });
+    await Deno.remove(logPath);
+    await write[Symbol.asyncDispose]();
     assert.equal(await artifactState(root, ID), "built");
-    assert.equal((await Deno.stat(artifactDir(root, ID))).mode! & 0o777, 0o555);
-    // A second commit of the same artifact (another process won) keeps the first.
-    const again = await makeStagingDir(root, ID);
-    await Deno.writeTextFile(join(again, "id"), ID + "\n");
-    await commitArtifact(again, root, ID);
-    await assert.rejects(Deno.stat(again), Deno.errors.NotFound);
+    assert.equal((await Deno.stat(write.dir)).mode! & 0o777, 0o555);
+    assert.equal(await Deno.readTextFile(join(write.dir, "id")), ID + "\n");
+    assert.equal(
+      JSON.parse(await Deno.readTextFile(join(write.dir, "artifact.json"))).name,
+      "zlib",
+    );
+    await assert.rejects(Deno.stat(write.outputDir), Deno.errors.NotFound);
+    // Once built, begin() answers that there is nothing to write.
+    assert.equal(await ArtifactWrite.begin(root, ID, { staged: true }), undefined);
+  });
+});
+
+Deno.test("ArtifactWrite keeps the first commit when another process committed meanwhile", async () => {
+  await withStore(async (root) => {
+    const first = await ArtifactWrite.begin(root, ID, { staged: true });
+    assert.ok(first);
+    await Deno.writeTextFile(join(first.outputDir, "id"), ID + "\n");
+    await first.commit();
+    await first[Symbol.asyncDispose]();
+    // The loser: its staging folder was made before the winner committed.
+    await Deno.remove(join(artifactDir(root, ID), "id"));
+    const second = await ArtifactWrite.begin(root, ID, { staged: true });
+    assert.ok(second);
+    await Deno.mkdir(artifactDir(root, ID), { recursive: true });
+    await Deno.writeTextFile(join(artifactDir(root, ID), "id"), ID + "\n");
+    await Deno.writeTextFile(join(second.outputDir, "id"), ID + "\n");
+    await second.commit();
+    await second[Symbol.asyncDispose]();
+    await assert.rejects(Deno.stat(second.outputDir), Deno.errors.NotFound);
+  });
+});
+
+Deno.test("ArtifactWrite discards on dispose: an unsandboxed half-built folder leaves no trace", async () => {
+  await withStore(async (root) => {
+    {
+      await using write = await ArtifactWrite.begin(root, ID, { staged: false });
+      assert.ok(write);
+      assert.equal(write.outputDir, write.dir);
+      await Deno.writeTextFile(join(write.outputDir, "half"), "x");
+    }
+    assert.equal(await artifactState(root, ID), "missing");
+    // A folder without `id` (a killed build) is removed by the next begin().
+    await Deno.mkdir(join(artifactDir(root, ID), "junk"), { recursive: true });
+    await using again = await ArtifactWrite.begin(root, ID, { staged: true });
+    assert.equal(await artifactState(root, ID), "missing");
+    assert.ok(again);
   });
 });

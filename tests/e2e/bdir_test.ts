@@ -30,7 +30,7 @@ Deno.test("hit bdir prepares a build folder that builds by hand, and touches no 
   const again = await runCli(["bdir", "libgreet", "-p", EXAMPLE, "work"], { cwd: dir.path });
   assert.equal(again.code, 1);
   assert.match(again.stderr, /error: bdir: ".*work" exists and is not empty/);
-  assert.match(again.stderr, /hint: choose another folder, or replace it with -f/);
+  assert.match(again.stderr, /hint: choose another TARGET, or replace it with -f/);
   const forced = await runCli(["bdir", "libgreet", "-p", EXAMPLE, "work", "-f"], { cwd: dir.path });
   assert.equal(forced.code, 0, forced.stderr);
   const unknown = await runCli(["bdir", "nope", "-p", EXAMPLE], { cwd: dir.path });

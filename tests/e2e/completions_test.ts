@@ -105,7 +105,7 @@ Deno.test("hit completions zsh prints a #compdef function with every command and
     assert.match(result.stdout, new RegExp(`^ {4}'${name}:`, "m"), name);
     assert.match(result.stdout, new RegExp(`^ {8}\\(${name}(\\|[a-z-]+)*\\)$`, "m"), name);
   }
-  assert.match(result.stdout, /'\(-p --profile\)'\{-p,--profile\}'\[profile file/);
+  assert.match(result.stdout, /'\(-p --profile\)'\{-p,--profile\}'\[the profile/);
   assert.match(result.stdout, /'--overwrite-existing\[replace an existing NAME\.yaml\]'/);
 });
 
@@ -135,17 +135,35 @@ Deno.test({
   },
 });
 
+Deno.test("the fish completion completes commands with summaries and each command's options", async () => {
+  await using dir = await makeTempDir();
+  const script = await runCli(["completions", "fish"], { cwd: dir.path });
+  assert.equal(script.code, 0, script.stderr);
+  const file = join(dir.path, "hit.fish");
+  await Deno.writeTextFile(file, script.stdout);
+  const fish = await new Deno.Command("fish", {
+    args: ["-c", `source ${file}; complete -C 'hit bui'; complete -C 'hit status --js'`],
+  }).output().catch(() => undefined);
+  if (fish === undefined) {
+    console.log("skipped: fish is not installed");
+    return;
+  }
+  const out = new TextDecoder().decode(fish.stdout);
+  assert.match(out, /^build\tbuild the packages of a profile and link the profile$/m);
+  assert.match(out, /^--json\tprint a JSON list of \{name, artifact_id, built, sandbox\}$/m);
+});
+
 Deno.test("hit completions rejects a missing or unknown shell with exit 2", async () => {
   await using dir = await makeTempDir();
-  assert.deepEqual(await runCli(["completions", "fish"], { cwd: dir.path }), {
+  assert.deepEqual(await runCli(["completions", "tcsh"], { cwd: dir.path }), {
     code: 2,
     stdout: "",
-    stderr: `error: completions: unknown shell "fish"\nhint: use bash or zsh\n`,
+    stderr: `error: completions: unknown shell "tcsh"\nhint: use bash or zsh or fish\n`,
   });
   assert.deepEqual(await runCli(["completions"], { cwd: dir.path }), {
     code: 2,
     stdout: "",
-    stderr: `error: completions: missing the shell: bash or zsh\n` +
+    stderr: `error: completions: missing the shell: bash or zsh or fish\n` +
       `hint: run "hit help completions" for its usage\n`,
   });
   const help = await runCli(["completions", "--help"], { cwd: dir.path });

@@ -30,7 +30,7 @@ Deno.test("hit help status and hit status --help print the same command help", a
   assert.equal(viaHelp.code, 0);
   assert.match(viaHelp.stdout, /^usage: hit status /m);
   assert.match(viaHelp.stdout, /^examples:\n {2}hit status /m);
-  assert.match(viaHelp.stdout, /^ {2}-p, --profile PATH/m);
+  assert.match(viaHelp.stdout, /^ {2}-p, --profile PROFILE/m);
   assert.deepEqual(viaOption, viaHelp);
 });
 

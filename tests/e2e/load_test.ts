@@ -48,6 +48,29 @@ Deno.test("hit load, env and shell put a built profile on PATH", async (t) => {
     assert.equal(ok.stdout, "Hello, a!\n");
     const failing = await runCli(["shell", "stack", "--", "sh", "-c", "exit 7"], { cwd: dir.path });
     assert.equal(failing.code, 7);
+    const missing = await runCli(["shell", "stack", "--", "nosuchcmd"], { cwd: dir.path });
+    assert.deepEqual(missing, {
+      code: 127,
+      stdout: "",
+      stderr: "hit shell: nosuchcmd: command not found\n",
+    });
+    await Deno.writeTextFile(join(dir.path, "not-executable"), "echo hi\n", { mode: 0o644 });
+    const cannot = await runCli(["shell", "stack", "--", "./not-executable"], { cwd: dir.path });
+    assert.equal(cannot.code, 126, cannot.stderr);
+    assert.match(cannot.stderr, /cannot run it/);
+  });
+
+  await t.step("PROFILE means the same to every command: YAML, link or name", async () => {
+    // load takes the YAML file; status takes the link (built from a file elsewhere).
+    const loaded = await runCli(["load", EXAMPLE], { cwd: dir.path });
+    assert.equal(loaded.code, 0, loaded.stderr);
+    assert.match(loaded.stdout, new RegExp(`^export HASHSTACK='${profile}'\n`));
+    const status = await runCli(["status", "stack"], { cwd: dir.path });
+    assert.equal(status.code, 0, status.stderr);
+    assert.equal(status.stderr, `note: profile "stack" is the file "${EXAMPLE}"\n`);
+    assert.match(status.stdout, /^greet-tools .* built\n/m);
+    const why = await runCli(["why", "libgreet", "-p", "./stack"], { cwd: dir.path });
+    assert.equal(why.code, 0, why.stderr);
   });
 
   await t.step("an unknown profile is a clear error", async () => {

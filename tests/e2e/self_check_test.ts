@@ -12,6 +12,8 @@ const CHECKS = [
   "git",
   "bzip2",
   "xz",
+  "cc",
+  "make",
   "store",
   "disk",
 ];
@@ -57,8 +59,17 @@ Deno.test("hit self-check names a bad configuration file and line, and exits 1",
   assert.equal(result.code, 1);
   assert.match(result.stdout, new RegExp(`^failed +config +${config}:2:1: `, "m"));
   // Without a configuration there is no store to check.
-  assert.deepEqual(Object.keys(statuses(result.stdout)), CHECKS.slice(0, 8));
+  assert.deepEqual(Object.keys(statuses(result.stdout)), CHECKS.slice(0, 10));
   assert.match(result.stdout, /\n1 required check failed: config\n$/);
+});
+
+Deno.test("hit self-check --json lists every check as an object", async () => {
+  await using dir = await makeTempDir();
+  const result = await runCli(["self-check", "--json"], { cwd: dir.path });
+  const checks = JSON.parse(result.stdout) as { name: string; status: string; required: boolean }[];
+  assert.deepEqual(checks.map((check) => check.name), CHECKS);
+  assert.equal(result.code, checks.some((c) => c.required && c.status !== "ok") ? 1 : 0);
+  assert.equal(checks.find((check) => check.name === "cc")!.required, false);
 });
 
 Deno.test("hit self-check rejects arguments", async () => {

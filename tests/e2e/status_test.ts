@@ -58,3 +58,25 @@ Deno.test("hit status --format hashdist prints the original's sorted [needs buil
     stderr: "",
   });
 });
+
+Deno.test("hit status takes --config after the command, and a --config that does not exist is an error", async () => {
+  await using dir = await makeTempDir();
+  await Deno.writeTextFile(`${dir.path}/p.yaml`, "packages: {}\n");
+  const missing = await runCli(["status", "p.yaml", "--config", "nonexist/c.yaml"], {
+    cwd: dir.path,
+  });
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /error: load configuration: ".*nonexist\/c\.yaml" does not exist/);
+  await assert.rejects(Deno.stat(`${dir.path}/nonexist`), Deno.errors.NotFound);
+  const init = await runCli(["--config", "c/config.yaml", "init-home"], { cwd: dir.path });
+  assert.equal(init.code, 0, init.stderr);
+  const empty = await runCli(["status", "p.yaml", "--config", "c/config.yaml"], { cwd: dir.path });
+  assert.deepEqual(empty, {
+    code: 0,
+    stdout: "",
+    stderr: `warning: profile "${dir.path}/p.yaml" lists no packages\n`,
+  });
+  const build = await runCli(["build", "p.yaml", "--config=c/config.yaml"], { cwd: dir.path });
+  assert.equal(build.code, 1);
+  assert.match(build.stderr, /^error: build: profile ".*p\.yaml" lists no packages\n/);
+});

@@ -63,5 +63,5 @@ Deno.test("hit why --help shows the usage with an example", async () => {
   assert.equal(result.stderr, "");
   assert.match(result.stdout, /^usage: hit why PACKAGE /m);
   assert.match(result.stdout, /^examples:\n {2}hit why /m);
-  assert.match(result.stdout, /^ {2}-p, --profile PATH/m);
+  assert.match(result.stdout, /^ {2}-p, --profile PROFILE/m);
 });

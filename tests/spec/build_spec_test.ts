@@ -4,7 +4,7 @@ import {
   type PackageSpecInputs,
   profileBuildSpec,
 } from "../../src/spec/build_spec.ts";
-import { postProcessCommands } from "../../src/spec/post_process.ts";
+import { postprocessCommands } from "../../src/spec/postprocess_commands.ts";
 import type { ValueMap } from "../../src/spec/values.ts";
 import { catchHitError, loadTreePackage, writeSpecTree, yaml } from "./_spec_tree.ts";
 
@@ -49,7 +49,7 @@ Deno.test("packageBuildSpec() assembles the document of test_create_build_spec (
     inputs({
       dependencyIds: new Map([["otherlib", "otherlib/abcdefg"]]),
       dependencyCommands: new Map([["otherlib", []]]),
-      postprocess: postProcessCommands(pkg),
+      postprocess: postprocessCommands(pkg),
     }),
   );
   assert.deepEqual(spec, {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { type LoadedSpec, loadSpec } from "../../src/spec/package_spec.ts";
-import type { Section } from "../../src/spec/stages.ts";
+import type { Section } from "../../src/spec/build_stages.ts";
 import type { Params, ValueMap } from "../../src/spec/values.ts";
 import { catchHitError, loadContext, type SpecTree, writeSpecTree, yaml } from "./_spec_tree.ts";
 

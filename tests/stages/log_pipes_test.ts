@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
-import { readLogTail, writeGzippedLog } from "../../src/stages/log_pipes.ts";
+import { readLogTail } from "../../src/stages/log_pipes.ts";
+import { writeGzippedLog } from "../../src/core/build_log.ts";
 
 async function withLog(
   text: string,

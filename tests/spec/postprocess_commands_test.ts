@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { postProcessCommands } from "../../src/spec/post_process.ts";
+import { postprocessCommands } from "../../src/spec/postprocess_commands.ts";
 import { catchHitError, loadTreePackage, writeSpecTree, yaml } from "./_spec_tree.ts";
 
-Deno.test("postProcessCommands() collects the flags of all stages in order, duplicates kept (§3.8)", async () => {
+Deno.test("postprocessCommands() collects the flags of all stages in order, duplicates kept (§3.8)", async () => {
   await using tree = await writeSpecTree({
     "profile.yaml": "package_dirs: [.]\nparameters: {relocatable: true}\n",
     "base.yaml": yaml`
@@ -20,7 +20,7 @@ Deno.test("postProcessCommands() collects the flags of all stages in order, dupl
     "foo.yaml":
       "extends: [base]\npost_process:\n- {name: more, after: relocate, hit: [relative-symlinks]}\n- {name: empty, after: more}\n",
   });
-  assert.deepEqual(postProcessCommands(loadTreePackage(tree, "foo")), [{
+  assert.deepEqual(postprocessCommands(loadTreePackage(tree, "foo")), [{
     hit: [
       "build-postprocess",
       "--shebang=multiline",
@@ -32,22 +32,22 @@ Deno.test("postProcessCommands() collects the flags of all stages in order, dupl
   }]);
 });
 
-Deno.test("postProcessCommands() gives no command when no stage has a flag", async () => {
+Deno.test("postprocessCommands() gives no command when no stage has a flag", async () => {
   await using tree = await writeSpecTree({
     "profile.yaml": "package_dirs: [.]\n",
     "foo.yaml": "post_process:\n- {name: a}\n- {name: b, hit: []}\n",
     "bar.yaml": "{}\n",
   });
-  assert.deepEqual(postProcessCommands(loadTreePackage(tree, "foo")), []);
-  assert.deepEqual(postProcessCommands(loadTreePackage(tree, "bar")), []);
+  assert.deepEqual(postprocessCommands(loadTreePackage(tree, "foo")), []);
+  assert.deepEqual(postprocessCommands(loadTreePackage(tree, "bar")), []);
 });
 
-Deno.test("postProcessCommands() rejects hit that is not a list of flags", async () => {
+Deno.test("postprocessCommands() rejects hit that is not a list of flags", async () => {
   await using tree = await writeSpecTree({
     "profile.yaml": "package_dirs: [.]\n",
     "foo.yaml": "post_process:\n- {name: post1, hit: relative-rpath}\n",
   });
-  const error = catchHitError(() => postProcessCommands(loadTreePackage(tree, "foo")));
+  const error = catchHitError(() => postprocessCommands(loadTreePackage(tree, "foo")));
   assert.equal(
     error.message,
     'post_process of "foo": "hit" of stage "post1" must be a list of flags',

@@ -1,6 +1,8 @@
 /**
- * Stages (HASHDIST.md §3.1–3.3): generated names for unnamed stages, the merge of a spec's
- * stages with its parents' by `mode`, and the ordering by `before`/`after`. Pure.
+ * Build stages (HASHDIST.md §3.1–3.3), the stages of a package spec's sections (`build_stages`,
+ * `profile_links`, …), not the permission-scoped stages of `src/stages/`: generated names for
+ * unnamed stages, the merge of a spec's stages with its parents' by `mode`, and the ordering
+ * by `before`/`after`. Pure.
  */
 import { hashDocument } from "./hash_document.ts";
 import { describeValue } from "./spec_error.ts";

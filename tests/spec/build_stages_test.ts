@@ -6,7 +6,7 @@ import {
   orderStages,
   type Stage,
   type StageTable,
-} from "../../src/spec/stages.ts";
+} from "../../src/spec/build_stages.ts";
 import { catchFailure, failAt } from "./_spec_tree.ts";
 
 function table(stages: Stage[]): StageTable {

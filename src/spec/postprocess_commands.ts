@@ -1,6 +1,7 @@
 /**
- * `post_process` (HASHDIST.md §3.8): the one `hit build-postprocess` command collected from a
- * package's post-process stages. Pure.
+ * The `post_process` section (HASHDIST.md §3.8): the one `hit build-postprocess` command
+ * collected from a package's postprocess stages. Pure. (`post_process` is HashDist's key;
+ * everywhere else `hit` spells it "postprocess", as in `build-postprocess`.)
  */
 import { HitError } from "../errors.ts";
 import type { Package } from "./package.ts";
@@ -10,7 +11,7 @@ import type { ValueMap } from "./values.ts";
  * `[{hit: ["build-postprocess", "--flag", …]}]`, or `[]` when no stage gives a flag.
  * @throws {HitError} when a stage's `hit` is not a list of flags.
  */
-export function postProcessCommands(pkg: Package): ValueMap[] {
+export function postprocessCommands(pkg: Package): ValueMap[] {
   const flags: string[] = [];
   for (const { name, stage } of pkg.stages.post_process) {
     const list = stage.hit ?? [];
