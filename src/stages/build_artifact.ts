@@ -32,6 +32,7 @@ import {
   type SandboxSetup,
 } from "./sandbox.ts";
 import { checkArtifactFiles } from "../core/artifact_check.ts";
+import { giveTree, hitUser, setupForBuild } from "./build_user.ts";
 
 /** How to run `hit` itself inside a job: the program, and what the sandbox must show it. */
 export interface SelfCommand {
@@ -129,7 +130,17 @@ export async function buildArtifact(
   let log: Deno.FsFile | undefined;
   try {
     const artifactJson = await makeArtifactJson(store, id, spec, context.sandbox);
-    if (context.setup?.details) artifactJson.sandbox_details = context.setup.details;
+    const deps = artifactJson.dependencies.map((dep) => artifactDir(store, dep));
+    const { setup, buildUid } = await setupForBuild(
+      context.setup,
+      [buildDir, outputDir, ...deps, ...context.self.readOnly],
+      (message) => context.onWarning?.(`build "${id}": ${message}`),
+    );
+    if (setup?.details) {
+      artifactJson.sandbox_details = buildUid === undefined
+        ? setup.details
+        : { ...setup.details, build_uid: buildUid };
+    }
     await Deno.mkdir(join(buildDir, "job"));
     await Deno.mkdir(join(buildDir, "_hashdist"));
     // Read back through this handle, never by path: the build can replace the path with a
@@ -147,11 +158,18 @@ export async function buildArtifact(
     const imports = importsOf(spec, store);
     const mounts: SandboxMounts = {
       writable: [{ from: buildDir, to: buildDir }, { from: outputDir, to: finalDir }],
-      readOnly: artifactJson.dependencies.map((dep) => artifactDir(store, dep)),
+      readOnly: deps,
       tmp: join(buildDir, "_hashdist", "tmp"),
     };
     await Deno.mkdir(mounts.tmp!);
-    const runner = makeRunner(context, mounts, log);
+    const user = setup?.buildUser;
+    if (user !== undefined) {
+      await giveTree(buildDir, user);
+      await giveTree(outputDir, user);
+      // The log stays hit's: the build writes it through its output only.
+      await giveTree(logPath, hitUser());
+    }
+    const runner = makeRunner({ ...context, setup }, mounts, log);
     await using pipes = new LogPipes(join(buildDir, "job"), log);
     await runJob(spec.build as ValueMap, {
       buildDir,
@@ -169,6 +187,8 @@ export async function buildArtifact(
     await checkArtifactFiles(outputDir, {
       onStripped: (message) => context.onWarning?.(`build "${id}": ${message}`),
     });
+    // After the check: a change of owner would take setuid bits off without its warning.
+    if (user !== undefined) await giveTree(outputDir, hitUser());
     await finishArtifact(outputDir, {
       log,
       buildJson: formatStoreJson(spec) + "\n",
