@@ -46,6 +46,15 @@ const NAMESPACES_BUT_USER = [
 // util-linux's, in /usr (shown in every sandbox).
 const SETPRIV = "/usr/bin/setpriv";
 
+/**
+ * For a build user, the `bwrap` arguments that make the folders above `paths` searchable: as
+ * root, bwrap makes the folders above a mount point mode 0700, which would keep that user out.
+ */
+function parentFolders(paths: string[], user: BuildUser | undefined): string[] {
+  if (user === undefined) return [];
+  return ancestors(paths).flatMap((dir) => ["--perms", "0755", "--dir", dir]);
+}
+
 /** The folders above `paths` that the sandbox does not show whole, shallowest first. */
 function ancestors(paths: string[]): string[] {
   const shown = [...SYSTEM_DIRS, ...MERGED_USR];
@@ -191,20 +200,15 @@ export function bwrapArgs(
     if (info.isSymlink) args.push("--symlink", Deno.readLinkSync(path), path);
     else args.push("--ro-bind", path, path);
   }
-  for (const path of ETC_FILES) {
-    if (!path.startsWith("/usr/")) args.push("--ro-bind-try", path, path);
-  }
+  const etc = ETC_FILES.filter((path) => !path.startsWith("/usr/"));
+  args.push(...parentFolders(etc, user));
+  for (const path of etc) args.push("--ro-bind-try", path, path);
   args.push("--proc", "/proc");
   for (const path of PROC_READ_ONLY) args.push("--ro-bind-try", path, path);
   args.push("--dev", "/dev");
   if (user !== undefined) args.push("--perms", "01777");
   args.push("--tmpfs", "/tmp");
-  const bound = [...mounts.readOnly, ...mounts.writable.map((entry) => entry.to)];
-  // The folders above what is bound are made as bwrap copies them: a host's 0700 folder would
-  // keep the build user out of its own build folder.
-  if (user !== undefined) {
-    for (const dir of ancestors(bound)) args.push("--perms", "0755", "--dir", dir);
-  }
+  args.push(...parentFolders([...mounts.readOnly, ...mounts.writable.map((w) => w.to)], user));
   for (const path of mounts.readOnly) args.push("--ro-bind", path, path);
   for (const { from, to } of mounts.writable) args.push("--bind", from, to);
   args.push("--chdir", cwd, "--");
