@@ -32,7 +32,7 @@ import {
   type SandboxSetup,
 } from "./sandbox.ts";
 import { checkArtifactFiles } from "../core/artifact_check.ts";
-import { giveTree, hitUser, setupForBuild } from "./build_user.ts";
+import { giveBack, giveTree, hitUser, setupForBuild } from "./build_user.ts";
 
 /** How to run `hit` itself inside a job: the program, and what the sandbox must show it. */
 export interface SelfCommand {
@@ -133,7 +133,7 @@ export async function buildArtifact(
     const deps = artifactJson.dependencies.map((dep) => artifactDir(store, dep));
     const { setup, buildUid } = await setupForBuild(
       context.setup,
-      [buildDir, outputDir, ...deps, ...context.self.readOnly],
+      { given: [buildDir, outputDir], shown: [...deps, ...context.self.readOnly] },
       (message) => context.onWarning?.(`build "${id}": ${message}`),
     );
     if (setup?.details) {
@@ -188,7 +188,7 @@ export async function buildArtifact(
       onStripped: (message) => context.onWarning?.(`build "${id}": ${message}`),
     });
     // After the check: a change of owner would take setuid bits off without its warning.
-    if (user !== undefined) await giveTree(outputDir, hitUser());
+    if (user !== undefined) await giveBack(outputDir);
     await finishArtifact(outputDir, {
       log,
       buildJson: formatStoreJson(spec) + "\n",
