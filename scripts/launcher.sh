@@ -42,6 +42,8 @@ if [ ! -d "$final" ]; then
     die "cannot unpack \"$0\": the file is damaged or incomplete (its payload has sha256 $actual, expected $payload_sha256); download it again"
   tail -c +$((payload_offset + 1)) "$0" | gzip -dc | tar -xf - -C "$tmp" --no-same-owner ||
     die "cannot unpack \"$0\" into \"$tmp\""
+  # mktemp's 0700 would keep out the unprivileged user a root hit's builds run as (in-build hit).
+  chmod 755 "$tmp" || die "cannot make \"$tmp\" readable"
   # Two first runs at once: the first rename wins, the other finds its folder and drops its own.
   if mv -T "$tmp" "$final" 2>/dev/null; then
     # Deno's code cache is keyed by the modules' paths: filled here, from the final folder. Only

@@ -208,7 +208,8 @@ SUBJECT is one of:
   deps         the build and run dependency tree: "(run)" marks a run-only dependency,
                "(see above)" a package whose dependencies are shown earlier
   provenance   what the artifact is built from (sources with keys and sha256, dependencies
-               with artifact ids) and how (sandbox, hit version, host, times)
+               with artifact ids) and how (sandbox and what it enforced: Landlock's
+               ABI, the build's uid; hit version, host, times)
 imports, links and postprocess print one JSON value per line (a JSON list with --json);
 deps and provenance print nested JSON with --json.
 PROFILE defaults to "default.yaml"; NAME=VALUE overrides a profile parameter.

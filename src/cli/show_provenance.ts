@@ -1,7 +1,7 @@
 /**
  * `hit show provenance`: what one artifact was built from (sources with keys and sha256,
- * dependencies with artifact ids) and how (sandbox, `hit` version, host, times), as one screen
- * of text or as JSON. Pure rendering of `core/provenance.ts` data.
+ * dependencies with artifact ids) and how (sandbox with what it enforced, `hit` version, host,
+ * times), as one screen of text or as JSON. Pure rendering of `core/provenance.ts` data.
  */
 import type { PackageProvenance } from "../core/provenance.ts";
 
@@ -16,6 +16,7 @@ export function renderProvenance(pkg: PackageProvenance, json: boolean): string 
     field("built", `by hit ${pkg.hitVersion ?? "(unknown)"} on ${pkg.host ?? "(unknown)"}`);
     if (pkg.started !== undefined) field("", `from ${pkg.started} to ${pkg.finished}`);
     field("sandbox", pkg.sandbox ?? "(not recorded)");
+    for (const line of detailLines(pkg.sandboxDetails ?? {})) field("", line);
   } else {
     field("built", "no: not in the store");
   }
@@ -39,6 +40,18 @@ export function renderProvenance(pkg: PackageProvenance, json: boolean): string 
   return lines.join("\n") + "\n";
 }
 
+/** `artifact.json`'s `sandbox_details` as lines: Landlock's ABI, the build's uid, what held. */
+function detailLines(details: Record<string, unknown>): string[] {
+  const lines: string[] = [];
+  if (typeof details.landlock_abi === "number") lines.push(`Landlock ABI ${details.landlock_abi}`);
+  if (typeof details.build_uid === "number") lines.push(`run as uid ${details.build_uid}`);
+  for (const [key, label] of [["enforced", "enforced"], ["not_enforced", "not enforced"]]) {
+    const list = details[key];
+    if (Array.isArray(list) && list.length > 0) lines.push(`${label}: ${list.join("; ")}`);
+  }
+  return lines;
+}
+
 function provenanceJson(pkg: PackageProvenance): Record<string, unknown> {
   const deps = (list: PackageProvenance["buildDependencies"]) =>
     list.map((dep) => ({ name: dep.name, artifact_id: dep.artifactId }));
@@ -53,6 +66,7 @@ function provenanceJson(pkg: PackageProvenance): Record<string, unknown> {
     started: pkg.started ?? null,
     finished: pkg.finished ?? null,
     sandbox: pkg.sandbox ?? null,
+    sandbox_details: pkg.sandboxDetails ?? null,
     sources: pkg.sources.map((source) => ({
       key: source.key,
       kind: source.kind,

@@ -84,6 +84,8 @@ export function recording(files: SpecFiles, inputs: Set<string>): SpecFiles {
     isFile: (path) => note(path, files.isFile(path)),
     isDir: (path) => note(path, files.isDir(path)),
     listDir: (path) => note(path, files.listDir(path)),
+    // Where a path really is decides whether a `files:` entry stays in its package folder.
+    realPath: files.realPath && ((path) => note(path, files.realPath!(path))),
   };
 }
 

@@ -33,6 +33,8 @@ export interface Config {
   fetchStallTimeout?: number;
   /** `sandbox_paths:` (hit's own key): host folders every sandbox shows read-only. */
   sandboxPaths?: string[];
+  /** `sandbox_uid:` (hit's own key): the uid and gid builds run as when `hit` runs as root. */
+  sandboxUid?: number;
   /** `sandbox_limits:` (hit's own key): resource limits of each build process. */
   sandboxLimits?: {
     processes?: number;
@@ -249,6 +251,7 @@ export function parseConfig(text: string, file: string): Config {
     sandboxLimits: sandboxLimitsOf(map.sandbox_limits, fail),
     ...executorOf(map.executor, fail),
     remotes: parseRemotes(map.remotes, base, fail),
+    ...sandboxUidOf(map.sandbox_uid, fail),
   };
 }
 
@@ -296,6 +299,20 @@ function sandboxOf(
     );
   }
   return { sandbox: value as SandboxName };
+}
+
+function sandboxUidOf(
+  value: unknown,
+  fail: (message: string, hint?: string) => never,
+): { sandboxUid?: number } {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== "number" || !Number.isInteger(value) || value <= 0 || value >= 2 ** 32) {
+    fail(
+      `"sandbox_uid" must be a uid above 0, found ${JSON.stringify(value)}`,
+      "write for example `sandbox_uid: 65534` (a uid that owns no files)",
+    );
+  }
+  return { sandboxUid: value as number };
 }
 
 function sandboxPathsOf(

@@ -44,6 +44,8 @@ export interface PackageProvenance {
   /** Whether the artifact is in the store; the rest is only known then. */
   built: boolean;
   sandbox?: string;
+  /** What the sandbox enforced (`artifact.json`'s `sandbox_details`): Landlock ABI, build uid. */
+  sandboxDetails?: Record<string, unknown>;
   hitVersion?: string;
   host?: string;
   started?: string;
@@ -82,7 +84,9 @@ export async function collectProvenance(
       built: await artifactState(options.store, pkg.artifactId) === "built",
     };
     if (entry.built) {
-      entry.sandbox = (await readArtifactJson(options.store, pkg.artifactId)).sandbox;
+      const artifactJson = await readArtifactJson(options.store, pkg.artifactId);
+      entry.sandbox = artifactJson.sandbox;
+      entry.sandboxDetails = artifactJson.sandbox_details;
       const info = await readBuildInfo(artifactDir(options.store, pkg.artifactId));
       entry.hitVersion = info?.hit_version;
       entry.host = info?.host;

@@ -28,6 +28,7 @@ import {
   type SandboxSetup,
 } from "./sandbox.ts";
 import { checkArtifactFiles } from "../core/artifact_check.ts";
+import { giveBack, giveTree, hitUser, setupForBuild } from "./build_user.ts";
 
 /** How to run `hit` itself inside a job: the program, and what the sandbox must show it. */
 export interface SelfCommand {
@@ -122,7 +123,17 @@ export async function buildArtifact(
   let log: Deno.FsFile | undefined;
   try {
     const artifactJson = await artifact.describe(spec, context.sandbox);
-    if (context.setup?.details) artifactJson.sandbox_details = context.setup.details;
+    const deps = artifactJson.dependencies.map((dep) => artifactDir(store, dep));
+    const { setup, buildUid } = await setupForBuild(
+      context.setup,
+      { given: [buildDir, artifact.outputDir], shown: [...deps, ...context.self.readOnly] },
+      (message) => context.onWarning?.(`build "${id}": ${message}`),
+    );
+    if (setup?.details) {
+      artifactJson.sandbox_details = buildUid === undefined
+        ? setup.details
+        : { ...setup.details, build_uid: buildUid };
+    }
     await Deno.mkdir(join(buildDir, "job"));
     await Deno.mkdir(join(buildDir, "_hashdist"));
     // Read back through this handle, never by path: the build can replace the path with a
@@ -139,11 +150,18 @@ export async function buildArtifact(
     await fixMtimes(buildDir, SOURCE_DATE_EPOCH);
     const mounts: SandboxMounts = {
       writable: [{ from: buildDir, to: buildDir }, { from: artifact.outputDir, to: artifact.dir }],
-      readOnly: artifactJson.dependencies.map((dep) => artifactDir(store, dep)),
+      readOnly: deps,
       tmp: join(buildDir, "_hashdist", "tmp"),
     };
     await Deno.mkdir(mounts.tmp!);
-    const runner = makeRunner(context, mounts, log);
+    const user = setup?.buildUser;
+    if (user !== undefined) {
+      await giveTree(buildDir, user);
+      await giveTree(artifact.outputDir, user);
+      // The log stays hit's: the build writes it through its output only.
+      await giveTree(logPath, hitUser());
+    }
+    const runner = makeRunner({ ...context, setup }, mounts, log);
     await using pipes = new LogPipes(join(buildDir, "job"), log);
     await runJob(spec.build as ValueMap, {
       buildDir,
@@ -161,6 +179,8 @@ export async function buildArtifact(
     await checkArtifactFiles(artifact.outputDir, {
       onStripped: (message) => context.onWarning?.(`build "${id}": ${message}`),
     });
+    // After the check: a change of owner would take setuid bits off without its warning.
+    if (user !== undefined) await giveBack(artifact.outputDir);
     await artifact.commit({
       log,
       spec,

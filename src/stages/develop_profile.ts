@@ -14,6 +14,7 @@ import type { LinkAction } from "../spec/profile_links.ts";
 import type { ResolvedProfile } from "../spec/resolve.ts";
 import type { Value, ValueMap } from "../spec/values.ts";
 import { type BuildContext, configDocument, makeRunner } from "./build_artifact.ts";
+import { giveBack, giveTree, hitUser, setupForBuild } from "./build_user.ts";
 
 /**
  * Link rules of a package for `link` (§3.7): its `link` rules use that action, and
@@ -65,22 +66,37 @@ export async function developProfile(
     create: true,
     append: true,
   });
-  const runner = makeRunner(context, {
+  const deps = artifactJson.dependencies.map((dep) => artifactDir(store, dep));
+  const { setup } = await setupForBuild(
+    context.setup,
+    { given: [target], shown: [...deps, ...context.self.readOnly] },
+    (message) => context.onWarning?.(`develop "${target}": ${message}`),
+  );
+  const user = setup?.buildUser;
+  if (user !== undefined) {
+    await giveTree(target, user);
+    await giveTree(join(target, "_hashdist", "build.log"), hitUser());
+  }
+  const runner = makeRunner({ ...context, setup }, {
     writable: [{ from: target, to: target }],
-    readOnly: artifactJson.dependencies.map((dep) => artifactDir(store, dep)),
+    readOnly: deps,
   }, log);
-  await runJob(spec.build as ValueMap, {
-    buildDir: target,
-    artifactDir: target,
-    jobDir: join(target, "job"),
-    imports: ((spec.build as ValueMap).import as ValueMap[]).map((entry) => ({
-      id: String(entry.id),
-      ref: entry.ref === null ? null : String(entry.ref),
-      dir: artifactDir(store, String(entry.id)),
-    })),
-    configJson: JSON.stringify(configDocument(context.config)),
-    run: runner,
-  });
+  try {
+    await runJob(spec.build as ValueMap, {
+      buildDir: target,
+      artifactDir: target,
+      jobDir: join(target, "job"),
+      imports: ((spec.build as ValueMap).import as ValueMap[]).map((entry) => ({
+        id: String(entry.id),
+        ref: entry.ref === null ? null : String(entry.ref),
+        dir: artifactDir(store, String(entry.id)),
+      })),
+      configJson: JSON.stringify(configDocument(context.config)),
+      run: runner,
+    });
+  } finally {
+    if (user !== undefined) await giveBack(target);
+  }
   // Copies keep the store's modes; `build-postprocess --write-protect` made those read-only.
   await makeOwnerWritable(target, ["build.json", "_hashdist", "job"]);
   const logBytes = await Deno.readFile(join(target, "_hashdist", "build.log"));

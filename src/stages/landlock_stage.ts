@@ -4,7 +4,8 @@
  * every restriction. On its main thread, through libc: resource limits (setrlimit), a Landlock
  * ruleset (the folders and files of its policy, every access right the kernel's ABI knows, TCP
  * bind/connect from ABI 4, signal and abstract-socket scoping from ABI 6), no capabilities
- * (root included), no new privileges, and the seccomp filter of seccomp_filter.ts with only Unix sockets allowed. Prints only its
+ * (root included; a root `hit` has the stage become its unprivileged build user first), no new
+ * privileges, and the seccomp filter of seccomp_filter.ts with only Unix sockets allowed. Prints only its
  * own failure, to stderr, and then exits 126 or 127 as a shell would.
  *
  * `landlock_stage.ts --probe` prints `{"abi": N}` (0 when Landlock is off) and exits.
@@ -19,6 +20,8 @@ export interface LandlockPolicy {
   /** Paths readable and writable, with everything below them. */
   write: { path: string; dir: boolean }[];
   limits: { processes?: number; memory?: number; cpuSeconds?: number; fileSize?: number };
+  /** The unprivileged uid and gid to run as (when `hit` runs as root). */
+  user?: { uid: number; gid: number };
   /** The program to execute (already looked up in PATH), its argv and environment. */
   file: string;
   argv: string[];
@@ -79,6 +82,9 @@ const SYMBOLS = {
   open: { parameters: ["buffer", "i32"], result: "i32" },
   close: { parameters: ["i32"], result: "i32" },
   setrlimit: { parameters: ["i32", "buffer"], result: "i32" },
+  setgroups: { parameters: ["usize", "pointer"], result: "i32" },
+  setresgid: { parameters: ["u32", "u32", "u32"], result: "i32" },
+  setresuid: { parameters: ["u32", "u32", "u32"], result: "i32" },
   signal: { parameters: ["i32", "pointer"], result: "pointer" },
   sigprocmask: { parameters: ["i32", "buffer", "pointer"], result: "i32" },
   execve: { parameters: ["buffer", "buffer", "buffer"], result: "i32" },
@@ -192,6 +198,13 @@ function dropCapabilities(libc: Libc): void {
   check(sys(libc, SYS_CAPSET, headerPtr, dataPtr, 0), "drop capabilities", libc);
 }
 
+/** Becomes `user` with no supplementary groups: root's privileges go with the uid. */
+function becomeUser(libc: Libc, user: { uid: number; gid: number }): void {
+  check(libc.setgroups(0n, null), "clear the groups", libc);
+  check(libc.setresgid(user.gid, user.gid, user.gid), `become gid ${user.gid}`, libc);
+  check(libc.setresuid(user.uid, user.uid, user.uid), `become uid ${user.uid}`, libc);
+}
+
 function applySeccomp(libc: Libc): void {
   const filter = seccompFilter({ unixSocketsOnly: true });
   // struct sock_fprog: the instruction count (16 bits, padded to 8 bytes), then a pointer.
@@ -223,6 +236,7 @@ function run(policy: LandlockPolicy): number {
   const abi = landlockAbi(libc);
   if (abi === 0) throw new StageError("Landlock is not available in this kernel");
   applyLimits(libc, policy.limits);
+  if (policy.user !== undefined) becomeUser(libc, policy.user);
   dropCapabilities(libc);
   applyLandlock(libc, policy, abi);
   applySeccomp(libc);

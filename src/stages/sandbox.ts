@@ -49,7 +49,18 @@ export interface SandboxSetup {
   hostPaths: string[];
   /** What the sandbox enforces, for `artifact.json` (`sandbox_details`). */
   details?: Record<string, unknown>;
+  /** The unprivileged user builds run as when `hit` runs as root (`sandbox_uid`). */
+  buildUser?: BuildUser;
 }
+
+/** A host uid and gid without privileges; the build's folders are given to it while it runs. */
+export interface BuildUser {
+  uid: number;
+  gid: number;
+}
+
+/** The build user when the configuration names none: `nobody`. */
+export const DEFAULT_BUILD_UID = 65534;
 
 /** One process as the job runner asks for it. */
 export interface ProcessRequest {
@@ -112,8 +123,9 @@ export function sandboxCommand(
     ...mounts,
     readOnly: [...new Set([...mounts.readOnly, ...setup.hostPaths])],
   };
-  if (setup.kind === "bwrap") return bwrapCommand(setup.bwrap!, setup.limits, shown, request);
-  return landlockCommand(setup.landlock!, setup.limits, shown, request);
+  const { limits, buildUser } = setup;
+  if (setup.kind === "bwrap") return bwrapCommand(setup.bwrap!, limits, shown, request, buildUser);
+  return landlockCommand(setup.landlock!, limits, shown, request, buildUser);
 }
 
 /** Whether `path` exists (without following a final symlink). */

@@ -7,9 +7,10 @@
  * runs `bwrap` to probe it.
  */
 import { createHash } from "node:crypto";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { HitError } from "../errors.ts";
 import {
+  type BuildUser,
   ETC_FILES,
   MERGED_USR,
   type ProcessRequest,
@@ -33,6 +34,39 @@ export interface BwrapTools {
 const PROC_READ_ONLY = ["/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus", "/proc/fs"];
 
 const SECCOMP_FD = 3;
+
+// Every namespace but the user namespace (see `bwrapArgs`).
+const NAMESPACES_BUT_USER = [
+  "--unshare-ipc",
+  "--unshare-pid",
+  "--unshare-net",
+  "--unshare-uts",
+  "--unshare-cgroup-try",
+];
+// util-linux's, in /usr (shown in every sandbox).
+const SETPRIV = "/usr/bin/setpriv";
+
+/**
+ * For a build user, the `bwrap` arguments that make the folders above `paths` searchable: as
+ * root, bwrap makes the folders above a mount point mode 0700, which would keep that user out.
+ */
+function parentFolders(paths: string[], user: BuildUser | undefined): string[] {
+  if (user === undefined) return [];
+  return ancestors(paths).flatMap((dir) => ["--perms", "0755", "--dir", dir]);
+}
+
+/** The folders above `paths` that the sandbox does not show whole, shallowest first. */
+function ancestors(paths: string[]): string[] {
+  const shown = [...SYSTEM_DIRS, ...MERGED_USR];
+  const found = new Set<string>();
+  for (const path of paths) {
+    for (let dir = dirname(path); dir !== "/" && dir !== "/tmp"; dir = dirname(dir)) {
+      if (shown.some((top) => dir === top || dir.startsWith(top + "/"))) break;
+      found.add(dir);
+    }
+  }
+  return [...found].sort((a, b) => a.split("/").length - b.split("/").length);
+}
 
 /** Finds `bwrap` in the usual places; undefined when it is not installed. */
 export function findBwrap(): string | undefined {
@@ -102,11 +136,12 @@ export function bwrapCommand(
   limits: SandboxLimits,
   mounts: SandboxMounts,
   request: ProcessRequest,
+  user?: BuildUser,
 ): StartCommand {
   const limited = tools.prlimit && prlimitOptions(limits).length > 0
     ? [tools.prlimit, ...prlimitOptions(limits), "--"]
     : [];
-  const bwrap = bwrapArgs(mounts, request.cwd, request.argv, { seccompFd: SECCOMP_FD });
+  const bwrap = bwrapArgs(mounts, request.cwd, request.argv, { seccompFd: SECCOMP_FD, user });
   return {
     program: "/bin/sh",
     args: [
@@ -138,15 +173,21 @@ export function bwrapArgs(
   mounts: SandboxMounts,
   cwd: string,
   argv: string[],
-  options: { seccompFd?: number } = {},
+  options: { seccompFd?: number; user?: BuildUser } = {},
 ): string[] {
-  const args = [
-    "--unshare-all",
-    "--die-with-parent",
-    "--new-session",
+  const { user } = options;
+  // As root, bwrap's user namespace would map the build to the host's root: no user namespace
+  // then, and the build drops to `user` (setpriv, the one capability it keeps for that).
+  const args = user === undefined ? ["--unshare-all", "--cap-drop", "ALL"] : [
+    ...NAMESPACES_BUT_USER,
     "--cap-drop",
     "ALL",
+    "--cap-add",
+    "CAP_SETUID",
+    "--cap-add",
+    "CAP_SETGID",
   ];
+  args.push("--die-with-parent", "--new-session");
   if (options.seccompFd !== undefined) args.push("--seccomp", String(options.seccompFd));
   for (const dir of SYSTEM_DIRS) args.push("--ro-bind", dir, dir);
   for (const path of MERGED_USR) {
@@ -159,33 +200,41 @@ export function bwrapArgs(
     if (info.isSymlink) args.push("--symlink", Deno.readLinkSync(path), path);
     else args.push("--ro-bind", path, path);
   }
-  for (const path of ETC_FILES) {
-    if (!path.startsWith("/usr/")) args.push("--ro-bind-try", path, path);
-  }
+  const etc = ETC_FILES.filter((path) => !path.startsWith("/usr/"));
+  args.push(...parentFolders(etc, user));
+  for (const path of etc) args.push("--ro-bind-try", path, path);
   args.push("--proc", "/proc");
   for (const path of PROC_READ_ONLY) args.push("--ro-bind-try", path, path);
   args.push("--dev", "/dev");
+  if (user !== undefined) args.push("--perms", "01777");
   args.push("--tmpfs", "/tmp");
+  args.push(...parentFolders([...mounts.readOnly, ...mounts.writable.map((w) => w.to)], user));
   for (const path of mounts.readOnly) args.push("--ro-bind", path, path);
   for (const { from, to } of mounts.writable) args.push("--bind", from, to);
-  args.push("--chdir", cwd, "--", ...argv);
+  args.push("--chdir", cwd, "--");
+  if (user !== undefined) {
+    args.push(SETPRIV, `--reuid=${user.uid}`, `--regid=${user.gid}`, "--clear-groups", "--");
+  }
+  args.push(...argv);
   return args;
 }
 
 /**
- * Starts `true` in the build sandbox with `bwrap` (and the seccomp filter, when given):
+ * Starts `true` in the build sandbox with `bwrap` (and the seccomp filter, when given; as
+ * `user`, when given):
  * undefined when it runs, else why not (user namespaces may be disabled, or bwrap may lack its
  * setuid bit where it needs one).
  */
 export async function probeBwrap(
   program: string,
   seccompFile?: string,
+  user?: BuildUser,
 ): Promise<string | undefined> {
   const request = { argv: ["true"], env: {}, cwd: "/" };
   const mounts = { writable: [], readOnly: [] };
   const command = seccompFile === undefined
-    ? { program, args: bwrapArgs(mounts, "/", ["true"]), env: {}, cwd: "/" }
-    : bwrapCommand({ program, seccompFile }, {}, mounts, request);
+    ? { program, args: bwrapArgs(mounts, "/", ["true"], { user }), env: {}, cwd: "/" }
+    : bwrapCommand({ program, seccompFile }, {}, mounts, request, user);
   let output: Deno.CommandOutput;
   try {
     output = await new Deno.Command(command.program, {

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { HitError } from "../errors.ts";
 import type { LandlockPolicy } from "./landlock_stage.ts";
 import {
+  type BuildUser,
   ETC_FILES,
   MERGED_USR,
   type ProcessRequest,
@@ -102,6 +103,7 @@ export function landlockCommand(
   limits: SandboxLimits,
   mounts: SandboxMounts,
   request: ProcessRequest,
+  user?: BuildUser,
 ): StartCommand {
   const read = [...SYSTEM_DIRS, ...MERGED_USR, ...ETC_FILES, ...mounts.readOnly];
   const env = { ...request.env };
@@ -117,6 +119,7 @@ export function landlockCommand(
       ...DEVICES.map((path) => ({ path, dir: false })),
     ],
     limits,
+    user,
     file: findExecutable(request.argv[0], env.PATH ?? "", request.cwd),
     argv: request.argv,
     env,

@@ -5,7 +5,7 @@
  * Runs `bwrap` and the Landlock stage program; writes the seccomp filter file.
  */
 import { HitError } from "../errors.ts";
-import type { SandboxChoice, SandboxLimits, SandboxSetup } from "./sandbox.ts";
+import type { BuildUser, SandboxChoice, SandboxLimits, SandboxSetup } from "./sandbox.ts";
 import { findBwrap, missingBwrapError, prepareBwrap, probeBwrap } from "./sandbox_bwrap.ts";
 import { landlockDetails, probeLandlock, type StageProgram } from "./sandbox_landlock.ts";
 
@@ -17,6 +17,8 @@ export interface SandboxOptions {
   hostPaths: string[];
   /** The Landlock stage program, when this `hit` can start one. */
   stage?: StageProgram;
+  /** The unprivileged user builds run as (when `hit` runs as root). */
+  buildUser?: BuildUser;
   /** `hit`'s environment (for the tests' switch `HIT_TEST_NO_LANDLOCK`). */
   env: Readonly<Record<string, string | undefined>>;
 }
@@ -29,8 +31,11 @@ export async function chooseSandbox(
   choice: SandboxChoice,
   options: SandboxOptions,
 ): Promise<SandboxSetup> {
-  const base = { limits: options.limits, hostPaths: options.hostPaths };
-  if (choice === "none") return { kind: "none", ...base };
+  const { buildUser } = options;
+  const base = { limits: options.limits, hostPaths: options.hostPaths, buildUser };
+  if (choice === "none") {
+    return { kind: "none", limits: options.limits, hostPaths: options.hostPaths };
+  }
   let bwrapProblem: string;
   const program = findBwrap();
   if (choice === "bwrap" || choice === "auto") {
@@ -40,7 +45,7 @@ export async function chooseSandbox(
     } else {
       const bwrap = await prepareBwrap(program, options.filterDir);
       if (choice === "bwrap") return { kind: "bwrap", bwrap, ...base, details: bwrapDetails() };
-      const problem = await probeBwrap(program, bwrap.seccompFile);
+      const problem = await probeBwrap(program, bwrap.seccompFile, buildUser);
       if (problem === undefined) {
         return { kind: "bwrap", bwrap, ...base, details: bwrapDetails() };
       }

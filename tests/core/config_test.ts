@@ -97,6 +97,14 @@ Deno.test("parseConfig() reads sandbox_paths relative to the file and checks san
     () => parseConfig(base + "sandbox_paths: /opt\n", "/c/config.yaml"),
     /"sandbox_paths" must be a list of folders/,
   );
+  assert.equal(parseConfig(base + "sandbox_uid: 4000\n", "/c/config.yaml").sandboxUid, 4000);
+  assert.equal(parseConfig(base, "/c/config.yaml").sandboxUid, undefined);
+  for (const bad of ["0", "-5", "nobody", "1.5"]) {
+    assert.throws(
+      () => parseConfig(base + `sandbox_uid: ${bad}\n`, "/c/config.yaml"),
+      /"sandbox_uid" must be a uid above 0/,
+    );
+  }
 });
 
 Deno.test("parseConfig() reads the executor key with its Slurm settings", () => {

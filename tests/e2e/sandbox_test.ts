@@ -595,3 +595,62 @@ Deno.test("hit build takes setuid and setgid bits off a build's files, with a wa
     assert.equal(mode & 0o7777, 0o755, `${sandbox}: mode ${mode.toString(8)}`);
   }
 });
+
+// A fork bomb and a /tmp filler, bounded by `sandbox_limits` (64 processes, 1 MiB files).
+const BOMB_AND_FILLER = [
+  'mkdir -p "$ARTIFACT"',
+  'r="$ARTIFACT/results.txt"',
+  'if [ "$HIT_PROBE_BOMB" = 1 ]; then',
+  `  perl -e 'my @p; for (1..200) { my $c = fork; last unless defined $c; if (!$c) { sleep 30; exit } push @p, $c } print "started=", scalar(@p), "\\n"; kill 9, @p; waitpid($_, 0) for @p' >> "$r"`,
+  "fi",
+  // Landlock's build writes no /tmp: its temp folder (TMPDIR) is in the build folder.
+  'f="${TMPDIR:-/tmp}/hit-probe-fill-$$"',
+  '(dd if=/dev/zero of="$f" bs=1M count=4) 2> /dev/null || true',
+  'echo "tmp_bytes=$(stat -c %s "$f")" >> "$r"',
+  'rm -f "$f"',
+].join("\n");
+
+Deno.test("a fork bomb and a /tmp filler are bounded by sandbox_limits under bwrap and landlock", async () => {
+  await using dir = await makeTempDir();
+  await Deno.chmod(dir.path, 0o755);
+  const hitHome = join(dir.path, ".home", ".hit");
+  for (const sandbox of ["none", "bwrap", "landlock"]) {
+    // Never a fork bomb on the host: the unsandboxed control fills /tmp only.
+    const bomb = sandbox === "none" ? "0" : "1";
+    if (sandbox === "none") {
+      console.log("not run under none: the fork bomb (it would hit the host)");
+    }
+    const profile = await writeProfile(dir.path, {
+      bomb: bashPackage(`HIT_PROBE_BOMB=${bomb}\n${BOMB_AND_FILLER}`),
+    });
+    await Deno.remove(join(hitHome, "bld"), { recursive: true }).catch(() => {});
+    // The package alone: the limits apply to the profile's in-build `hit` too.
+    const result = await runCli(["build", profile, "--package", "bomb", `--sandbox=${sandbox}`], {
+      cwd: dir.path,
+    });
+    assert.equal(result.code, 0, `${sandbox}: ${result.stderr}`);
+    if (sandbox === "none") {
+      await Deno.writeTextFile(
+        join(hitHome, "config.yaml"),
+        "sandbox_limits: {processes: 64, file_size_bytes: 1048576}\n",
+        { append: true },
+      );
+    }
+    const text = await Deno.readTextFile(
+      join(onlyArtifact(join(hitHome, "bld"), "bomb"), "results.txt"),
+    );
+    const results = Object.fromEntries(text.trim().split("\n").map((line) => line.split("=")));
+    if (sandbox === "none") {
+      assert.equal(results.tmp_bytes, String(4 * 1024 * 1024), "the control's filler was stopped");
+      continue;
+    }
+    console.log(
+      `${sandbox}: ${results.started} of 200 processes, a ${results.tmp_bytes}-byte file`,
+    );
+    assert.ok(Number(results.started) < 64, `${sandbox}: ${results.started} processes started`);
+    assert.ok(
+      Number(results.tmp_bytes) <= 1024 * 1024,
+      `${sandbox}: /tmp took ${results.tmp_bytes}`,
+    );
+  }
+});

@@ -134,3 +134,34 @@ Deno.test("hit show provenance names the sources with sha256, the dependencies a
   );
   assert.match(text.stdout, new RegExp(`^ {6}sha256 ${bundle.sha256}$`, "m"));
 });
+
+Deno.test("hit show provenance shows the sandbox's details; build.json does not record them", async () => {
+  await using dir = await makeTempDir();
+  // A Landlock build as root runs as the build user only where it can enter the store.
+  await Deno.chmod(dir.path, 0o755);
+  const profile = await writeProfile(dir.path, {
+    solo: bashPackage('mkdir -p "$ARTIFACT"; echo solo > "$ARTIFACT/solo"'),
+  });
+  const built = await runCli(["build", profile, "--package", "solo", "--sandbox=landlock"], {
+    cwd: dir.path,
+  });
+  assert.equal(built.code, 0, built.stderr);
+  const show = (...args: string[]) =>
+    runCli(["show", "provenance", "solo", "-p", profile, ...args], { cwd: dir.path });
+  const json = JSON.parse((await show("--json")).stdout);
+  const [name, hash] = json.artifact_id.split("/");
+  const artifact = join(dir.path, ".home", ".hit", "bld", name, hash.slice(0, 12));
+  const recorded = JSON.parse(await Deno.readTextFile(join(artifact, "artifact.json")));
+  assert.equal(json.sandbox, "landlock");
+  assert.deepEqual(json.sandbox_details, recorded.sandbox_details);
+  const abi = recorded.sandbox_details.landlock_abi;
+  assert.ok(Number.isInteger(abi) && abi >= 1, `landlock_abi ${abi}`);
+  const text = (await show()).stdout;
+  assert.match(text, /^ {2}sandbox {3}landlock$/m);
+  assert.match(text, new RegExp(`^ {12}Landlock ABI ${abi}$`, "m"));
+  assert.match(text, /^ {12}enforced: filesystem; seccomp: /m);
+  if (Deno.uid() === 0) assert.match(text, /^ {12}run as uid 65534$/m);
+  // The hashed build spec is the same whatever the sandbox: it names none.
+  const buildJson = await Deno.readTextFile(join(artifact, "build.json"));
+  assert.doesNotMatch(buildJson, /sandbox|landlock/);
+});
