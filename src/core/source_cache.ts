@@ -345,6 +345,8 @@ export class SourceCache {
     } else {
       type = archiveTypeOf(url, options.type);
     }
+    // Offline, a network URL is not downloaded at all: nothing to share, no lock to take.
+    if (options.offline && isNetworkSource(url)) return await this.#fetchUrl(url, type, options);
     // Two fetches of one URL at once download it once: the second takes what the first stored.
     return await fetchUrlOnce(
       join(this.root, "locks"),
