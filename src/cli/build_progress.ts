@@ -4,6 +4,7 @@
  * Everything but `ProgressWriter` is pure; the writer only chooses when to print what.
  */
 import { formatBytes } from "./format_bytes.ts";
+import { fetchedLine } from "./fetched_line.ts";
 import type { BuildEvent } from "../stages/build_profile.ts";
 import type { Writer } from "./output.ts";
 
@@ -108,6 +109,7 @@ export function applyEvent(state: ProgressState, event: BuildEvent, now: number)
     case "skipped":
       return { ...state, skipped: state.skipped + 1, running: without(event.name) };
     case "queued":
+    case "fetched":
     case "linked":
     case "warning":
       return state;
@@ -241,6 +243,8 @@ function plainText(event: BuildEvent, verbose: boolean): string | undefined {
       return `[${event.name}] queued as Slurm job ${event.job}, waiting for ${
         event.waiting === "dependencies" ? "its dependencies" : "resources"
       }`;
+    case "fetched":
+      return fetchedLine({ ...event, packages: [event.name] }, event.bytes, event.seconds);
     case "start":
       return `[${event.name}] building ${event.id}${
         event.node === undefined ? "" : ` on ${event.node}`

@@ -4,6 +4,7 @@
  * are pure; `runFetchProfile` wires the resolve, the cache and the prefetch stage together.
  */
 import { formatBytes } from "./format_bytes.ts";
+import { fetchedLine } from "./fetched_line.ts";
 import { openSourceCache } from "../core/source_cache.ts";
 import { HitError } from "../errors.ts";
 import { resolveProfile } from "../spec/resolve.ts";
@@ -104,8 +105,7 @@ export function renderPrefetchProgress(state: PrefetchProgress, columns = 80): s
 /** The plain line for an event when output is not a terminal; none for unremarkable ones. */
 export function renderPrefetchEvent(event: PrefetchEvent): string | undefined {
   if (event.type === "done" && event.status === "fetched") {
-    const time = event.seconds === undefined ? "" : ` in ${event.seconds.toFixed(1)} s`;
-    return `fetched ${describeSource(event.source)} (${formatBytes(event.bytes)}${time})\n`;
+    return `${fetchedLine(event.source, event.bytes, event.seconds)}\n`;
   }
   if (event.type === "failed") return `failed ${describeSource(event.source)}\n`;
   return undefined;

@@ -40,6 +40,7 @@ import {
   parseSourceKey,
 } from "./source_key.ts";
 import { exists } from "./exists.ts";
+import { fetchUrlOnce } from "./url_fetch_lock.ts";
 
 /** A source the cache could not provide: offline, or every place to get it from failed. */
 export class MissingSourceError extends HitError {
@@ -328,7 +329,8 @@ export class SourceCache {
   }
 
   /**
-   * Downloads `url` (for `hit fetch`), computes its key and stores it.
+   * Downloads `url` (for `hit fetch`), computes its key and stores it. A fetch of the same URL
+   * under way in any process is waited for, and what it stored is taken instead.
    * @throws {KeyMismatchError} when `options.key` is given and differs; nothing is kept.
    * @throws {HitError} for an unknown type or when the download fails.
    */
@@ -343,6 +345,25 @@ export class SourceCache {
     } else {
       type = archiveTypeOf(url, options.type);
     }
+    // Offline, a network URL is not downloaded at all: nothing to share, no lock to take.
+    if (options.offline && isNetworkSource(url)) return await this.#fetchUrl(url, type, options);
+    // Two fetches of one URL at once download it once: the second takes what the first stored.
+    return await fetchUrlOnce(
+      join(this.root, "locks"),
+      url,
+      async (note) => {
+        const key = options.key ?? note.key;
+        if (parseSourceKey(key).type !== type || !(await exists(this.packPath(key)))) {
+          return undefined;
+        }
+        const bytes = (await Deno.stat(this.packPath(key))).size;
+        return { key, bytes, finalUrl: key === note.key ? note.finalUrl : url };
+      },
+      () => this.#fetchUrl(url, type, options),
+    );
+  }
+
+  async #fetchUrl(url: string, type: ArchiveType, options: FetchUrlOptions): Promise<FetchedUrl> {
     const mirrored = options.key === undefined
       ? undefined
       : await this.#fromMirrors(options.key, url, options);

@@ -36,6 +36,8 @@ export type BuildEvent =
   | { type: "plan"; toBuild: string[]; cached: string[] }
   | { type: "fetch"; name: string; key: string; bytes?: number; total?: number }
   | { type: "queued"; name: string; id: string; job: string; waiting: "dependencies" | "resources" }
+  /** A source was downloaded (not found cached); git fetches report no bytes, so no event. */
+  | { type: "fetched"; name: string; key: string; url?: string; bytes: number; seconds: number }
   | { type: "start"; name: string; id: string; cpus?: number; node?: string }
   | { type: "output"; name: string; line: string }
   | { type: "done"; name: string; id: string; seconds: number; status: "built" | "cached" }
@@ -340,13 +342,18 @@ export async function ensureSources(
     for (const source of pkg.sources) {
       if (options.signal?.aborted) throw interrupted([], []);
       emit({ type: "fetch", name: pkg.name, key: source.key });
+      const started = performance.now();
+      // The last progress report of the download that stored the source holds its size.
+      let downloaded: number | undefined;
       try {
         await sources.ensure(
           source.key,
           source.url,
           pkg.name,
-          ({ bytes, total }) =>
-            emit({ type: "fetch", name: pkg.name, key: source.key, bytes, total }),
+          ({ bytes, total }) => {
+            downloaded = bytes;
+            emit({ type: "fetch", name: pkg.name, key: source.key, bytes, total });
+          },
         );
       } catch (error) {
         if (options.signal?.aborted) throw interrupted([], []);
@@ -355,6 +362,11 @@ export async function ensureSources(
           error.addContext(`while fetching the sources of package "${pkg.name}"`);
         }
         throw error;
+      }
+      if (downloaded !== undefined) {
+        const seconds = (performance.now() - started) / 1000;
+        const { key, url } = source;
+        emit({ type: "fetched", name: pkg.name, key, url, bytes: downloaded, seconds });
       }
     }
   }

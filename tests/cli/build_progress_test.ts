@@ -212,6 +212,17 @@ Deno.test("renderPlainLine() prints one timestamped line per event worth a line"
     "09:05:07 [b] not built: the build stopped\n",
   );
   assert.equal(line({ type: "fetch", name: "a", key: "k" }), undefined);
+  assert.equal(
+    line({
+      type: "fetched",
+      name: "a",
+      key: "tar.gz:k",
+      url: "http://h/a.tar.gz",
+      bytes: 1536,
+      seconds: 0.25,
+    }),
+    '09:05:07 fetched "a": tar.gz:k from "http://h/a.tar.gz" (1.5 KiB in 0.3 s)\n',
+  );
   assert.equal(line({ type: "linked", link: "l", dir: "d", upToDate: false }), undefined);
 });
 

@@ -73,7 +73,10 @@ function assertOnlyProgress(stderr: string, plan: string): void {
   assert.match(lines[0], /^\d\d:\d\d:\d\d /);
   assert.equal(lines[0].slice(9), plan);
   const other = lines.slice(1).filter((line) =>
-    !/^\d\d:\d\d:\d\d \[\S+\] (building \S+|built in \d+\.\d s)$/.test(line)
+    !/^\d\d:\d\d:\d\d \[\S+\] (building \S+|built in \d+\.\d s)$/.test(line) &&
+    // A download's size and time, as `hit fetch PROFILE` says them.
+    !/^\d\d:\d\d:\d\d fetched "\S+": \S+ from "\S+" \(\d+(\.\d)? (B|KiB|MiB) in \d+\.\d s\)$/
+      .test(line)
   );
   assert.deepEqual(other, [], stderr);
 }

@@ -17,49 +17,18 @@ import {
   writeAll,
 } from "../core/_source_fixtures.ts";
 import { mirrorPackPath } from "./_source_server.ts";
-import { HIT, hitEnv, makeTempDir, runCli, runProgram } from "./_run_cli.ts";
+import { HIT, hitEnv, makeTempDir, runCli } from "./_run_cli.ts";
+import {
+  HOME_HIT,
+  packPath,
+  serveWithSiteCa,
+  tempFiles,
+  writeConfig,
+  writeProfile,
+} from "./_fetch_fixtures.ts";
 import { startSmallStackServer } from "./_small_stack.ts";
 
 const LIBYAML_BYTES = await Deno.readFile(join(SOURCES_DIR, LIBYAML));
-const HOME_HIT = [".home", ".hit"];
-
-function tempFiles(cwd: string): Promise<string[]> {
-  return listDir(join(cwd, ...HOME_HIT, "src", "tmp"));
-}
-
-function packPath(cwd: string, key: string): string {
-  return join(cwd, ...HOME_HIT, "src", mirrorPackPath(key));
-}
-
-/** Writes the configuration `runCli`'s HIT_HOME uses, with `extra` lines appended. */
-async function writeConfig(cwd: string, extra: string, mirrors: string[] = []): Promise<void> {
-  const home = join(cwd, ...HOME_HIT);
-  await Deno.mkdir(home, { recursive: true });
-  await Deno.writeTextFile(
-    join(home, "config.yaml"),
-    "build_stores:\n- dir: ./bld\nbuild_temp: ./tmp\nsource_caches:\n- dir: ./src\n" +
-      mirrors.map((url) => `- url: ${url}\n`).join("") +
-      "cache: ./cache\ngc_roots: ./gcroots\n" + extra,
-  );
-}
-
-/** A profile with one package whose one source is `url`; returns the profile's name. */
-async function writeProfile(cwd: string, url: string): Promise<string> {
-  await Deno.mkdir(join(cwd, "pkgs"), { recursive: true });
-  await Deno.writeTextFile(
-    join(cwd, "pkgs", "yamldoc.yaml"),
-    `sources:\n- key: ${LIBYAML_KEY}\n  url: ${url}\n\nbuild_stages:\n- name: install\n` +
-      `  handler: bash\n  bash: |\n    mkdir -p "\${ARTIFACT}/include"\n` +
-      `    cp include/yaml.h "\${ARTIFACT}/include/"\n`,
-  );
-  await Deno.writeTextFile(
-    join(cwd, "stack.yaml"),
-    "parameters:\n  BASH: /bin/bash\n  PATH: /usr/bin:/bin\npackage_dirs: [pkgs]\n" +
-      "packages:\n  yamldoc:\n",
-  );
-  return "stack.yaml";
-}
-
 /** A 3-hop chain: port A → port B → 127.0.0.2 → (relative) the file there. */
 function redirectChain() {
   const last = serve((request) => {
@@ -285,88 +254,31 @@ for (const command of ["fetch", "build"]) {
 
 Deno.test("hit fetch with a site CA: refused without it, trusted through ca_file", async () => {
   await using dir = await makeTempDir();
-  const pki = join(dir.path, "pki");
-  await Deno.mkdir(pki);
-  const ssl = async (...args: string[]) => {
-    const result = await runProgram("openssl", args, { cwd: pki });
-    assert.equal(result.code, 0, result.stderr);
-  };
-  await ssl(
-    "req",
-    "-x509",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-keyout",
-    "ca.key",
-    "-out",
-    "ca.pem",
-    "-days",
-    "2",
-    "-subj",
-    "/CN=hit test site CA",
+  await using https = await serveWithSiteCa(
+    join(dir.path, "pki"),
+    () => new Response(LIBYAML_BYTES.slice()),
   );
-  await ssl(
-    "req",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-keyout",
-    "server.key",
-    "-out",
-    "server.csr",
-    "-subj",
-    "/CN=127.0.0.1",
+  const secure = `${https.url}/${LIBYAML}`;
+  // http → https on the same host, as many corpus hosts now answer.
+  await using plain = serve(() => Response.redirect(secure, 301));
+  const url = `${plain.url}/${LIBYAML}`;
+  const refused = await runCli(["fetch", url], { cwd: dir.path });
+  assert.equal(refused.code, 1);
+  const port = new URL(https.url).port;
+  assert.match(
+    refused.stderr,
+    new RegExp(
+      `^error: fetch "${url}": TLS: the certificate of "127\\.0\\.0\\.1:${port}" was refused`,
+    ),
   );
-  await Deno.writeTextFile(join(pki, "ext.cnf"), "subjectAltName=IP:127.0.0.1\n");
-  await ssl(
-    "x509",
-    "-req",
-    "-in",
-    "server.csr",
-    "-CA",
-    "ca.pem",
-    "-CAkey",
-    "ca.key",
-    "-CAcreateserial",
-    "-out",
-    "server.pem",
-    "-days",
-    "2",
-    "-extfile",
-    "ext.cnf",
+  assert.match(
+    refused.stderr,
+    /\nhint: if a site CA signs it, name its PEM file in the configuration \("ca_file: PATH"\) or in SSL_CERT_FILE\n$/,
   );
-  const https = Deno.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    cert: await Deno.readTextFile(join(pki, "server.pem")),
-    key: await Deno.readTextFile(join(pki, "server.key")),
-    onListen() {},
-  }, () => new Response(LIBYAML_BYTES.slice()));
-  try {
-    const secure = `https://127.0.0.1:${https.addr.port}/${LIBYAML}`;
-    // http → https on the same host, as many corpus hosts now answer.
-    await using plain = serve(() => Response.redirect(secure, 301));
-    const url = `${plain.url}/${LIBYAML}`;
-    const refused = await runCli(["fetch", url], { cwd: dir.path });
-    assert.equal(refused.code, 1);
-    assert.match(
-      refused.stderr,
-      new RegExp(
-        `^error: fetch "${url}": TLS: the certificate of "127\\.0\\.0\\.1:${https.addr.port}" was refused`,
-      ),
-    );
-    assert.match(
-      refused.stderr,
-      /\nhint: if a site CA signs it, name its PEM file in the configuration \("ca_file: PATH"\) or in SSL_CERT_FILE\n$/,
-    );
-    await writeConfig(dir.path, `ca_file: ${join(pki, "ca.pem")}\n`);
-    const trusted = await runCli(["fetch", url, "-q"], { cwd: dir.path });
-    assert.equal(trusted.code, 0, trusted.stderr);
-    assert.equal(trusted.stdout, `sources:\n- key: ${LIBYAML_KEY}\n  url: ${url}\n`);
-  } finally {
-    await https.shutdown();
-  }
+  await writeConfig(dir.path, `ca_file: ${https.caFile}\n`);
+  const trusted = await runCli(["fetch", url, "-q"], { cwd: dir.path });
+  assert.equal(trusted.code, 0, trusted.stderr);
+  assert.equal(trusted.stdout, `sources:\n- key: ${LIBYAML_KEY}\n  url: ${url}\n`);
 });
 
 Deno.test("hit fetch REPO --git BRANCH goes through the proxy for ls-remote and the fetch", async () => {
