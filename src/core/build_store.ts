@@ -24,6 +24,23 @@ export function artifactLockPath(root: string, id: string): string {
 }
 
 /**
+ * Waits for and takes the lock of artifact `id`, as a build of it holds it; `hit build --check`
+ * holds it while it builds the artifact again and compares. Not while `ArtifactWrite.begin` runs
+ * in the same process: a second lock of one file waits for the first.
+ */
+export function holdArtifactLock(root: string, id: string): Promise<FileLock> {
+  return FileLock.acquire(artifactLockPath(root, id));
+}
+
+/**
+ * Where `hit build --check --keep` moves second builds: a folder of the store that no leftover
+ * reclaim and no `hit gc` touches; the user removes them.
+ */
+export function checkKeepDir(root: string): string {
+  return join(root, ".check");
+}
+
+/**
  * An artifact being written into the store (built, or pulled from a cache): it holds the
  * artifact's lock and a folder to fill until `commit()` moves it into place or `discard()`
  * removes it. Disposing it discards an uncommitted artifact and releases the lock.
@@ -67,8 +84,9 @@ export class ArtifactWrite implements AsyncDisposable {
     id: string,
     options: { staged: boolean; check?: boolean },
   ): Promise<ArtifactWrite | undefined> {
-    // A check build (`hit build --check`) fills a staging folder that is never committed: it
-    // needs no lock, and the stored artifact stays as it is.
+    // A check build (`hit build --check`) fills a staging folder that is never committed, and the
+    // stored artifact stays as it is. Its caller holds the artifact's lock (`holdArtifactLock`)
+    // from the build to the comparison: no leftover reclaim or `hit gc` touches either meanwhile.
     if (options.check) {
       return new ArtifactWrite(root, id, await makeStagingDir(root, id), { check: true });
     }

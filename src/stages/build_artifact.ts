@@ -110,7 +110,7 @@ export async function buildArtifact(
   const store = context.config.buildStore;
   if (options.check) await checkRebuildPossible(store, id, context.sandbox);
   // Unsandboxed, the job must run at the final path, so it builds there (HashDist's way). A
-  // check build is never committed: it takes no lock and leaves the store as it is.
+  // check build is never committed and leaves the store as it is; its caller holds the lock.
   await using artifact = await ArtifactWrite.begin(store, id, {
     staged: context.sandbox === "bwrap",
     check: options.check === true,

@@ -1,11 +1,20 @@
 /**
  * `hit build --check`: builds stored artifacts a second time, one after the other, each into a
  * fresh staging folder under the same sandbox (the job sees it at the artifact's path), and
- * compares the result with the stored artifact. Never changes the store: the second build stays
- * in `.staging` when kept, and is removed otherwise. Reports as data; never prints.
+ * compares the result with the stored artifact, holding the artifact's lock from the build to the
+ * comparison. Never changes the stored artifacts: a kept second build is moved to
+ * `checkKeepDir`, which leftover reclaims never touch; otherwise it is removed. Reports as
+ * data; never prints.
  */
 import { HitError } from "../errors.ts";
-import { artifactDir, artifactState, removeTree } from "../core/build_store.ts";
+import { basename, join } from "node:path";
+import {
+  artifactDir,
+  artifactState,
+  checkKeepDir,
+  holdArtifactLock,
+  removeTree,
+} from "../core/build_store.ts";
 import { compareArtifacts, type Difference } from "../core/artifact_compare.ts";
 import type { ResolvedProfile } from "../spec/resolve.ts";
 import { buildArtifact, type BuildContext } from "./build_artifact.ts";
@@ -59,6 +68,9 @@ export async function checkArtifacts(
   for (const name of names) {
     const pkg = resolved.packages.get(name)!;
     const id = pkg.artifactId;
+    // Held until compared: a `hit build` or `hit gc` beside this one reclaims only staging
+    // folders whose lock it can take, and removes no artifact someone holds.
+    using _lock = await holdArtifactLock(store, id);
     emit({ type: "start", name, id, cpus: context.cpuCount });
     const started = performance.now();
     const seconds = () => (performance.now() - started) / 1000;
@@ -77,19 +89,24 @@ export async function checkArtifacts(
       }
       throw error;
     }
+    let keptDir: string | undefined;
     try {
       const differences = await compareArtifacts(artifactDir(store, pkg.artifactId), outcome.dir, {
         buildPaths: [context.config.buildTemp],
       });
-      results.push({
-        name,
-        id: pkg.artifactId,
-        differences,
-        keptDir: options.keep ? outcome.dir : undefined,
-      });
+      if (options.keep) keptDir = await keepCheckBuild(store, outcome.dir);
+      results.push({ name, id: pkg.artifactId, differences, keptDir });
     } finally {
-      if (!options.keep) await removeTree(outcome.dir);
+      if (keptDir === undefined) await removeTree(outcome.dir);
     }
   }
   return results;
+}
+
+/** Moves a second build out of `.staging` (same file system) into `checkKeepDir`; its path. */
+async function keepCheckBuild(store: string, dir: string): Promise<string> {
+  const kept = join(checkKeepDir(store), basename(dir));
+  await Deno.mkdir(checkKeepDir(store), { recursive: true });
+  await Deno.rename(dir, kept);
+  return kept;
 }

@@ -107,7 +107,7 @@ Deno.test("hit build --check --package --keep keeps the second build, outside th
   assert.doesNotMatch(checked.stdout, /^epoch/m);
   const kept = checked.stdout.match(/^ {2}second build kept at (.+)$/m)?.[1];
   assert.ok(kept !== undefined, checked.stdout);
-  assert.ok(kept.startsWith(join(dir.path, ".home", ".hit", "bld", ".staging")), kept);
+  assert.ok(kept.startsWith(join(dir.path, ".home", ".hit", "bld", ".check")), kept);
   const stored = join(dir.path, ".home", ".hit", "bld", "dated");
   const [hash] = await Array.fromAsync(Deno.readDir(stored));
   const first = await Deno.readTextFile(join(stored, hash.name, "share", "stamp.txt"));

@@ -288,3 +288,62 @@ Deno.test("hit build reclaims leftovers beside a running build and leaves that b
   assert.equal(Deno.readTextFileSync(join(cwd, "running", "share", "running")), "running\n");
   assert.deepEqual(leftovers(cwd), []);
 });
+
+Deno.test("hit build beside hit build --check --keep leaves the check build and the kept folder alone", async () => {
+  await using dir = await makeTempDir();
+  const cwd = dir.path;
+  const profile = await writeGatedProfile(cwd, "gated");
+  const store = join(hitHome(cwd), "bld");
+  const first = await startHit(["build", profile], cwd);
+  try {
+    const folder = await waitFor(
+      "the build to start",
+      () => buildFolderWith(cwd, "gated", "started"),
+    );
+    await Deno.writeTextFile(join(folder, "go"), "");
+    assert.equal((await first.status).code, 0);
+  } finally {
+    await kill(first);
+  }
+
+  const check = await new Deno.Command(HIT, {
+    args: ["build", "--check", "--keep", profile],
+    cwd,
+    clearEnv: true,
+    env: await hitEnv({ cwd }),
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  try {
+    const folder = await waitFor(
+      "the check build to start",
+      () => buildFolderWith(cwd, "gated", "started"),
+    );
+    const staging = names(join(store, ".staging"));
+    assert.equal(staging.length, 1, staging.join(", "));
+    // A `hit build` beside it: everything is built, and it reclaims leftovers.
+    const beside = await runCli(["build", profile], { cwd });
+    assert.equal(beside.code, 0, beside.stderr);
+    assert.doesNotMatch(beside.stderr, /leftover/);
+    assert.deepEqual(names(join(store, ".staging")), staging, "the check build was removed");
+    assert.ok(names(folder).includes("job"), "the check's build folder was removed");
+    await Deno.writeTextFile(join(folder, "go"), "");
+    const output = await check.output();
+    const stdout = new TextDecoder().decode(output.stdout);
+    assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
+    assert.match(stdout, /^gated: reproducible$/m);
+    const kept = stdout.match(/^ {2}second build kept at (.+)$/m)?.[1];
+    assert.ok(kept !== undefined, stdout);
+    assert.ok(kept.startsWith(join(store, ".check", "gated-")), kept);
+    // The next `hit build` and `hit gc` leave the kept check build where it was printed.
+    const next = await runCli(["build", profile], { cwd });
+    assert.equal(next.code, 0, next.stderr);
+    const gc = await runCli(["gc"], { cwd });
+    assert.equal(gc.code, 0, gc.stderr);
+    assert.equal(Deno.readTextFileSync(join(kept, "share", "gated")), "gated\n");
+    assert.deepEqual(names(join(store, ".staging")), []);
+  } finally {
+    await kill(check);
+  }
+});
