@@ -10,7 +10,6 @@ import { fileError } from "../core/file_error.ts";
 import { holdBuildLock } from "../core/gc.ts";
 import { openPullRemotes, pullFromRemotes } from "../stages/pull_remotes.ts";
 import { pushClosure, pushTarget } from "./push.ts";
-import { reclaimLeftovers } from "../core/leftovers.ts";
 import { type BuildContext, BuildFailure } from "../stages/build_artifact.ts";
 import { recordProfileFile } from "../core/profile_file_record.ts";
 import { buildProfile, PackagesFailed } from "../stages/build_profile.ts";
@@ -34,7 +33,7 @@ import {
   type ExecutorArgs,
   executorArgs,
 } from "./build_executor.ts";
-import { renderLeftoverSummary } from "./render_leftovers.ts";
+import { reclaimAndReport } from "./reclaim_leftovers.ts";
 import {
   buildPlanJson,
   type BuildResult,
@@ -328,11 +327,7 @@ export async function runBuild(
     // How many artifacts came from each remote, for the summary.
     const pulledFrom = new Map<string, number>();
     // Under the build lock: no `hit gc` runs, and each leftover is checked under its own lock.
-    const reclaimed = await reclaimLeftovers({
-      store: config.buildStore,
-      buildTemp: config.buildTemp,
-    });
-    if (!parsed.quiet) await context.stderr.write(renderLeftoverSummary(reclaimed, false));
+    await reclaimAndReport(config, context, { quiet: parsed.quiet });
     using _interrupts = listenForInterrupts(controller);
     const build: BuildContext = {
       config,

@@ -18,6 +18,7 @@ import { type ProfileFetchArgs, runFetchProfile } from "./fetch_profile.ts";
 import { formatBytes } from "./format_bytes.ts";
 import { listenForInterrupts } from "./interrupts.ts";
 import { reclaimDownloads } from "../core/download_temp.ts";
+import { reclaimAndReport } from "./reclaim_leftovers.ts";
 import { isOffline, SOURCE_OPTIONS, sourceArgs, withMirrors } from "./source_options.ts";
 
 export { formatBytes };
@@ -247,6 +248,7 @@ examples:
       archiveChecker: checkArchiveInWorker,
     });
     await reclaimDownloads(cache);
+    await reclaimAndReport(config, context, { quiet: parsed.quiet, takeBuildLock: true });
     const controller = new AbortController();
     using _interrupts = listenForInterrupts(controller);
     const live = context.stderr.isTerminal && !context.noColor && !parsed.quiet;
@@ -311,6 +313,7 @@ async function runFetchGit(parsed: UrlFetchArgs, context: CommandContext): Promi
     ? revision
     : await resolveRemoteRevision({ env: context.env, caFile: config.caFile }, url, revision);
   const cache = openSourceCache(config, { env: context.env, downloader: fetchInWorker });
+  await reclaimAndReport(config, context, { quiet: parsed.quiet, takeBuildLock: true });
   const name = parsed.name ?? basename(url.replace(/\/+$/, "")).replace(/\.git$/, "");
   await cache.fetchGit(`git:${commit}`, url, { repoName: name || "repo", offline });
   await context.stdout.write(renderSourcesFragment(`git:${commit}`, url));

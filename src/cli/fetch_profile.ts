@@ -22,6 +22,7 @@ import { commandConfig, type CommandContext } from "./command.ts";
 import { isOffline, withMirrors } from "./source_options.ts";
 import { listenForInterrupts } from "./interrupts.ts";
 import { reclaimDownloads } from "../core/download_temp.ts";
+import { reclaimAndReport } from "./reclaim_leftovers.ts";
 
 /** The parsed command line of `hit fetch PROFILE`. */
 export interface ProfileFetchArgs {
@@ -175,6 +176,7 @@ export async function runFetchProfile(
     return 0;
   }
   await reclaimDownloads(cache);
+  await reclaimAndReport(config, context, { quiet: parsed.quiet, takeBuildLock: true });
   const controller = new AbortController();
   using _interrupts = listenForInterrupts(controller);
   const live = context.stderr.isTerminal && !context.noColor && !parsed.quiet;

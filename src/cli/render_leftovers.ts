@@ -1,5 +1,5 @@
 /**
- * How `hit build` and `hit gc` report the leftovers of interrupted runs they reclaimed
+ * How `hit build`, `hit fetch` and `hit gc` report the leftovers of interrupted runs they reclaimed
  * (`core/leftovers.ts`). Pure.
  */
 import type { Leftover, LeftoverKind } from "../core/leftovers.ts";

@@ -1,6 +1,6 @@
 /**
  * Leftovers of interrupted runs (a `kill -9`, a crash, a power cut), reclaimed by the next
- * `hit build` and `hit gc`: staging folders in `<store>/.staging`, build folders in
+ * `hit build`, `hit fetch` and `hit gc`: staging folders in `<store>/.staging`, build folders in
  * `build_temp`, and artifact folders without `id`. Each belongs to one artifact, whose lock
  * (`.locks/NAME-SHORT.lock`) every process that uses it holds; a folder is removed only while
  * this process holds that lock itself, so nothing a running `hit` uses is ever touched, however

@@ -347,3 +347,30 @@ Deno.test("hit build beside hit build --check --keep leaves the check build and 
     await kill(check);
   }
 });
+
+Deno.test("hit fetch reclaims what a killed hit build left, and says what it freed", async () => {
+  await using dir = await makeTempDir();
+  const cwd = dir.path;
+  const profile = await writeGatedProfile(cwd, "gated");
+  const child = await startHit(["build", profile], cwd);
+  try {
+    await waitFor("the build to start", () => buildFolderWith(cwd, "gated", "started"));
+  } finally {
+    await kill(child);
+  }
+  const before = leftovers(cwd);
+  assert.equal(before.length, 2, before.join(", "));
+  await using server = serve(async () =>
+    new Response(await Deno.readFile(join(SOURCES_DIR, LIBYAML)))
+  );
+
+  const fetched = await runCli(["fetch", `${server.url}/${LIBYAML}`], { cwd });
+  assert.equal(fetched.code, 0, fetched.stderr);
+  assert.match(fetched.stderr, /^removed 2 leftovers of interrupted runs \(/m);
+  assert.match(fetched.stdout, new RegExp(`key: ${LIBYAML_KEY}`));
+  assert.deepEqual(leftovers(cwd), []);
+  // Nothing left: the next fetch frees nothing and says nothing about it.
+  const again = await runCli(["fetch", `${server.url}/${LIBYAML}`], { cwd });
+  assert.equal(again.code, 0, again.stderr);
+  assert.doesNotMatch(again.stderr, /leftover/);
+});
