@@ -24,6 +24,8 @@ export interface OptionSpec {
   short?: string;
   /** Placeholder of the option's value (`PATH`); an option without one is a flag. */
   value?: string;
+  /** The values the option accepts, for shell completion (`["auto", "bwrap", ...]`). */
+  choices?: readonly string[];
   /** Whether the option may be given more than once, every value kept (`--mirror A --mirror B`). */
   repeatable?: boolean;
   /** One line for the help text. */

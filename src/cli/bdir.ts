@@ -82,6 +82,7 @@ Nothing is built and the store is not touched.
 example:
   cd "$(hit bdir zlib -p stack.yaml)" && . _hashdist/env.sh && bash -x _hashdist/build.sh`,
   options: OPTIONS,
+  completion: { packages: true },
   async run(args: string[], context: CommandContext): Promise<number> {
     const parsed = parseBdirArgs(args);
     const resolved = await resolveProfileArg(parsed.profile, context, {

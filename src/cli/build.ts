@@ -103,6 +103,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   {
     name: "sandbox",
     value: "KIND",
+    choices: ["auto", "bwrap", "landlock", "none"],
     description: `"auto" (default: bwrap, else landlock), "bwrap", "landlock" or "none"`,
   },
   { name: "package", value: "NAME", description: "build only this package (and no profile)" },

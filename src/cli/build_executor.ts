@@ -26,6 +26,7 @@ export const EXECUTOR_OPTIONS: readonly OptionSpec[] = [
   {
     name: "executor",
     value: "KIND",
+    choices: ["local", "slurm"],
     description: `"local" (default) or "slurm": one batch job per missing package`,
   },
   { name: "slurm-partition", value: "NAME", description: "Slurm partition of the jobs" },

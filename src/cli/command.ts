@@ -57,6 +57,11 @@ export interface Command {
   usage: string;
   /** Options the command accepts (`-h/--help` is added by `main.ts` for every command). */
   options: readonly OptionSpec[];
+  /**
+   * What shells complete for its arguments: `verbs` for the first one (subjects, actions),
+   * and with `packages` the next one is a package name of the profile on the line.
+   */
+  completion?: { verbs?: readonly string[]; packages?: boolean };
   /** Runs the command on the arguments after its name; returns the exit code. */
   run(args: string[], context: CommandContext): Promise<number>;
 }

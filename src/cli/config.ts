@@ -64,6 +64,7 @@ examples:
   hit config set build_temp /scratch/hit-tmp
   cd "$(hit config get build_store)"`,
   options: OPTIONS,
+  completion: { verbs: ["path", "list", "get", "set"] },
   async run(args: string[], context: CommandContext): Promise<number> {
     const parsed = parseConfigArgs(args);
     const config = await commandConfig(context);

@@ -22,6 +22,7 @@ const OPTIONS: readonly OptionSpec[] = [
     name: "link",
     short: "l",
     value: "MODE",
+    choices: ["copy", "absolute", "relative"],
     description: `"copy" (default), or "absolute" or "relative" symlinks into the store`,
   },
 ];

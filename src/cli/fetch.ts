@@ -57,6 +57,7 @@ const OPTIONS: readonly OptionSpec[] = [
   {
     name: "type",
     value: "TYPE",
+    choices: ["tar.gz", "tar.bz2", "tar.xz", "zip"],
     description: `archive type: "tar.gz", "tar.bz2", "tar.xz" or "zip" (default: from the name)`,
   },
   {

@@ -46,6 +46,7 @@ const OPTIONS: readonly OptionSpec[] = [
   {
     name: "failed",
     value: "WHICH",
+    choices: ["old", "all"],
     description: `failed build folders to remove: "old" (default: older than a day) or "all"`,
   },
   { name: "list", description: "print the profile link of each gc root, and collect nothing" },

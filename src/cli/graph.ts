@@ -24,7 +24,12 @@ export interface GraphArgs {
 
 const OPTIONS: readonly OptionSpec[] = [
   PROFILE_OPTION,
-  { name: "format", value: "FORMAT", description: `"dot" (default) or "mermaid"` },
+  {
+    name: "format",
+    value: "FORMAT",
+    choices: ["dot", "mermaid"],
+    description: `"dot" (default) or "mermaid"`,
+  },
 ];
 
 /**

@@ -89,6 +89,7 @@ examples:
   hit info zlib -p stack.yaml
   hit info zlib -p stack.yaml --json`,
   options: OPTIONS,
+  completion: { packages: true },
   async run(args: string[], context: CommandContext): Promise<number> {
     const parsed = parsePackageArgs("info", OPTIONS, args);
     const resolved = await resolveProfileArg(parsed.profile, context, {

@@ -38,6 +38,7 @@ mode 0600; "hit push" signs with it) and NAME.pub (give it to those who pull, fo
 example:
   hit key generate builder`,
   options: [],
+  completion: { verbs: ["generate"] },
   async run(args: string[], context: CommandContext): Promise<number> {
     const { name } = parseKeyArgs(args);
     const config = await commandConfig(context);

@@ -15,7 +15,12 @@ import { findBuiltProfile } from "./profile_arg.ts";
 const SHELLS: readonly ShellKind[] = ["bash", "zsh", "fish"];
 
 const LOAD_OPTIONS: readonly OptionSpec[] = [
-  { name: "shell", value: "SHELL", description: `"bash" (default), "zsh" or "fish"` },
+  {
+    name: "shell",
+    value: "SHELL",
+    choices: ["bash", "zsh", "fish"],
+    description: `"bash" (default), "zsh" or "fish"`,
+  },
 ];
 
 /** The parsed command line of `hit load`. */

@@ -109,6 +109,7 @@ examples:
   hit log zlib -p stack.yaml
   hit log zlib -p stack.yaml | less`,
   options: OPTIONS,
+  completion: { packages: true },
   async run(args: string[], context: CommandContext): Promise<number> {
     const parsed = parseLogArgs(args);
     const resolved = await resolveProfileArg(parsed.profile, context, {

@@ -124,6 +124,7 @@ examples:
   hit mirror verify /media/usb/stack-bundle.tar
   hit mirror import /media/usb/stack-bundle.tar`,
   options: OPTIONS,
+  completion: { verbs: ["export", "verify", "import"] },
   async run(args: string[], context: CommandContext): Promise<number> {
     const parsed = parseMirrorArgs(args);
     if (parsed.action === "export") {

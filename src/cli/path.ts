@@ -27,6 +27,7 @@ not built. PACKAGE "profile" is the profile artifact.
 example:
   export ZLIB_DIR=$(hit path zlib -p stack.yaml)`,
   options: OPTIONS,
+  completion: { packages: true },
   async run(args: string[], context: CommandContext): Promise<number> {
     const parsed = parsePackageArgs("path", OPTIONS, args);
     const resolved = await resolveProfileArg(parsed.profile, context, {

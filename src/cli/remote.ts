@@ -110,6 +110,7 @@ examples:
   hit remote add stick file:///media/usb/hit-cache --trust-unsigned
   hit remote rm stick`,
   options: OPTIONS,
+  completion: { verbs: ["add", "list", "rm"] },
   async run(args: string[], context: CommandContext): Promise<number> {
     const parsed = parseRemoteArgs(args, context.cwd);
     const config = await commandConfig(context);

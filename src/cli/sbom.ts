@@ -33,7 +33,12 @@ const OPTIONS: readonly OptionSpec[] = [
     value: "PATH",
     description: `profile file (default "default.yaml")`,
   },
-  { name: "format", value: "FORMAT", description: `"spdx" (SPDX 2.3, default) or "cyclonedx"` },
+  {
+    name: "format",
+    value: "FORMAT",
+    choices: ["spdx", "cyclonedx"],
+    description: `"spdx" (SPDX 2.3, default) or "cyclonedx"`,
+  },
   { name: "output", short: "o", value: "FILE", description: "write to FILE instead of stdout" },
 ];
 

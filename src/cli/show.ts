@@ -221,6 +221,7 @@ examples:
   hit show provenance zlib -p stack.yaml --json
   hit show stack.yaml buildspec zlib debug=true`,
   options: OPTIONS,
+  completion: { verbs: SHOW_SUBJECTS, packages: true },
   async run(args: string[], context: CommandContext): Promise<number> {
     const parsed = parseShowArgs(args, { isFile: isFileIn(context.cwd) });
     const profile = await resolveProfileArg(parsed.profile, context, {

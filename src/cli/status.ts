@@ -59,6 +59,7 @@ const OPTIONS: readonly OptionSpec[] = [
   {
     name: "format",
     value: "FORMAT",
+    choices: ["text", "json", "hashdist"],
     description: `"text" (default), "json", or "hashdist" (the original's "[OK]" lines)`,
   },
 ];

@@ -113,6 +113,7 @@ examples:
   hit why hdf5 -p stack.yaml
   hit why zlib -p stack.yaml --json`,
   options: OPTIONS,
+  completion: { packages: true },
   async run(args: string[], context: CommandContext): Promise<number> {
     const parsed = parseWhyArgs(args);
     const profile = await resolveProfileArg(parsed.profile, context, {
