@@ -200,7 +200,7 @@ function fishQuote(text: string): string {
 
 function fishOption(condition: string, option: OptionSpec): string {
   const short = option.short === undefined ? "" : ` -s ${checkWord(option.short)}`;
-  const value = option.value === undefined ? "" : " -r";
+  const value = option.value === undefined ? "" : ` -r -a ${fishQuote(FISH_WORDS)}`;
   return `complete -c hit -n ${condition} -l ${checkWord(option.name)}${short}${value} -d ${
     fishQuote(option.description)
   }`;
@@ -269,7 +269,10 @@ export function createCompletionsCommand(commands: () => readonly Command[]): Co
     summary: "print a shell completion script for bash, zsh or fish",
     usage: `hit completions bash|zsh|fish
 
-Prints a script that completes hit's commands and their options.
+Prints a script that completes hit's commands and their options, option values (--sandbox,
+--format, --shell, ...), verbs (mirror, config, remote, key), show subjects, and package
+names of the profile on the line (-p PROFILE, else default.yaml); the script asks
+"hit completions words WORD..." for the last three.
 
 examples:
   source <(hit completions bash)              # in ~/.bashrc
