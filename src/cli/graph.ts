@@ -3,7 +3,12 @@
  * Mermaid flowchart. Parsing is pure; `run` resolves the profile and prints.
  */
 import { basename } from "node:path";
-import { dependencyGraph, renderDot, renderMermaid } from "../spec/dependency_graph.ts";
+import {
+  dependencyGraph,
+  renderDot,
+  renderGraphJson,
+  renderMermaid,
+} from "../spec/dependency_graph.ts";
 import { type OptionSpec, parseOptions, splitOverrides, usageError } from "./args.ts";
 import type { Command, CommandContext } from "./command.ts";
 import { PROFILE_OPTION, resolveProfileArg } from "./profile_arg.ts";
@@ -20,6 +25,7 @@ export interface GraphArgs {
   profile: string;
   overrides: Record<string, string>;
   format: GraphFormat;
+  json: boolean;
 }
 
 const OPTIONS: readonly OptionSpec[] = [
@@ -30,6 +36,7 @@ const OPTIONS: readonly OptionSpec[] = [
     choices: ["dot", "mermaid"],
     description: `"dot" (default) or "mermaid"`,
   },
+  { name: "json", description: "print the packages with their ids and dependencies as JSON" },
 ];
 
 /**
@@ -44,6 +51,9 @@ export function parseGraphArgs(args: string[]): GraphArgs {
   if (option !== undefined && others.length > 0) {
     throw usageError("graph", `profile given twice: "${others[0]}" and "${option}"`);
   }
+  if (values.json === true && values.format !== undefined) {
+    throw usageError("graph", "--json and --format both given", "give one of them");
+  }
   const format = (values.format as string | undefined) ?? "dot";
   if (!(GRAPH_FORMATS as readonly string[]).includes(format)) {
     throw usageError(
@@ -56,6 +66,7 @@ export function parseGraphArgs(args: string[]): GraphArgs {
     profile: option ?? others[0] ?? "default.yaml",
     overrides,
     format: format as GraphFormat,
+    json: values.json === true,
   };
 }
 
@@ -63,11 +74,12 @@ export function parseGraphArgs(args: string[]): GraphArgs {
 export const graphCommand: Command = {
   name: "graph",
   summary: "print the dependency graph of a profile as Graphviz DOT or Mermaid",
-  usage: `hit graph [PROFILE] [--format dot|mermaid] [NAME=VALUE ...]
-       hit graph -p PROFILE [--format dot|mermaid] [NAME=VALUE ...]
+  usage: `hit graph [PROFILE] [--format dot|mermaid | --json] [NAME=VALUE ...]
+       hit graph -p PROFILE [--format dot|mermaid | --json] [NAME=VALUE ...]
 
 One node per package of the profile's closure; build dependencies are solid edges, run-only
-dependencies dashed (dotted in Mermaid), packages listed in the profile bold.
+dependencies dashed (dotted in Mermaid), packages listed in the profile bold. --json prints
+"roots" (the listed packages) and "packages" (name, artifact_id, dependencies).
 PROFILE defaults to "default.yaml"; NAME=VALUE overrides a profile parameter.
 
 examples:
@@ -80,6 +92,11 @@ examples:
       overrides: parsed.overrides,
     });
     const graph = dependencyGraph(Object.keys(profile.profile.packages), profile.packages);
+    if (parsed.json) {
+      const ids = new Map([...profile.packages].map(([name, pkg]) => [name, pkg.artifactId]));
+      await context.stdout.write(renderGraphJson(graph, ids));
+      return 0;
+    }
     const title = basename(parsed.profile).replace(/\.yaml$/, "");
     await context.stdout.write(
       parsed.format === "mermaid" ? renderMermaid(graph) : renderDot(graph, { title }),

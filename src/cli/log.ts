@@ -17,10 +17,15 @@ export interface LogArgs {
   package: string;
   profile: string;
   overrides: Record<string, string>;
+  json: boolean;
 }
 
 const OPTIONS: readonly OptionSpec[] = [
   PROFILE_OPTION,
+  {
+    name: "json",
+    description: "print {package, artifact_id, kind, path, text} (kind: artifact or failed)",
+  },
 ];
 
 /**
@@ -36,6 +41,7 @@ export function parseLogArgs(args: string[]): LogArgs {
     package: others[0],
     profile: (values.profile as string | undefined) ?? "default.yaml",
     overrides,
+    json: values.json === true,
   };
 }
 
@@ -99,11 +105,12 @@ function escape(text: string): string {
 export const logCommand: Command = {
   name: "log",
   summary: "print the build log of a package (of its artifact, or of its last failed build)",
-  usage: `hit log PACKAGE [-p PROFILE] [NAME=VALUE ...]
+  usage: `hit log PACKAGE [-p PROFILE] [--json] [NAME=VALUE ...]
 
 Prints the build log of the package's artifact in the store, or, when it is not built, the log
 of its last failed build whose folder was kept. PACKAGE "profile" is the profile artifact.
-PROFILE defaults to "default.yaml"; NAME=VALUE overrides a profile parameter.
+PROFILE defaults to "default.yaml"; NAME=VALUE overrides a profile parameter. --json prints
+the log's text with where it was found ("kind": "artifact" or "failed", "path").
 
 examples:
   hit log zlib -p stack.yaml
@@ -130,6 +137,12 @@ examples:
             `unless "--no-keep-build" is given`,
         },
       );
+    }
+    if (parsed.json) {
+      const { kind, path, text } = found;
+      const document = { package: parsed.package, artifact_id: id, kind, path, text };
+      await context.stdout.write(JSON.stringify(document, null, 2) + "\n");
+      return 0;
     }
     if (found.kind === "failed") {
       await context.stderr.write(

@@ -57,6 +57,19 @@ export function dependencyGraph(
   return { roots: rootList, edges };
 }
 
+/**
+ * The graph as JSON (`hit graph --json`): `roots`, and `packages`, each `name`, `artifact_id`
+ * (from `ids`) and `dependencies` (`name`, `kind`).
+ */
+export function renderGraphJson(graph: DependencyGraph, ids: ReadonlyMap<string, string>): string {
+  const packages = [...graph.edges].map(([name, dependencies]) => ({
+    name,
+    artifact_id: ids.get(name) ?? null,
+    dependencies,
+  }));
+  return JSON.stringify({ roots: graph.roots, packages }, null, 2) + "\n";
+}
+
 /** A package's dependency tree; each subtree is expanded once, at its first appearance. */
 export interface DependencyTree {
   name: string;

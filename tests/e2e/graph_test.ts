@@ -25,6 +25,40 @@ Deno.test("hit graph prints the example stack as DOT", async () => {
   });
 });
 
+Deno.test("hit graph --json lists the packages with their artifact ids and dependencies", async () => {
+  await using dir = await makeTempDir();
+  const result = await runCli(["graph", `${EXAMPLES}/stack.yaml`, "--json"], { cwd: dir.path });
+  assert.equal(result.code, 0, result.stderr);
+  const status = await runCli(["status", `${EXAMPLES}/stack.yaml`, "--json"], { cwd: dir.path });
+  const ids = Object.fromEntries(
+    JSON.parse(status.stdout).map((row: { name: string; artifact_id: string }) => [
+      row.name,
+      row.artifact_id,
+    ]),
+  );
+  assert.deepEqual(JSON.parse(result.stdout), {
+    roots: ["greet", "greet-tools", "libgreet"],
+    packages: [
+      {
+        name: "greet",
+        artifact_id: ids.greet,
+        dependencies: [{ name: "libgreet", kind: "build" }],
+      },
+      {
+        name: "greet-tools",
+        artifact_id: ids["greet-tools"],
+        dependencies: [{ name: "greet", kind: "run" }],
+      },
+      { name: "libgreet", artifact_id: ids.libgreet, dependencies: [] },
+    ],
+  });
+  assert.match(ids.greet, /^greet\/[a-z2-7]+$/);
+  const both = await runCli(["graph", `${EXAMPLES}/stack.yaml`, "--json", "--format", "dot"], {
+    cwd: dir.path,
+  });
+  assert.equal(both.code, 2);
+});
+
 Deno.test("hit graph --format mermaid prints a graph TD flowchart", async () => {
   await using dir = await makeTempDir();
   const result = await runCli(

@@ -38,6 +38,19 @@ Deno.test("hit log prints the log kept in a built artifact", async () => {
     result.stdout,
     /^hit \S+: build of ok\/[a-z2-7]+ on \S+ started \d{4}-\d\d-\d\dT[\d:.]+Z\nhello from the build\nhit: build of ok\/[a-z2-7]+ finished \d{4}-[-\dT:.]+Z\n$/,
   );
+  const json = await runCli(["log", "ok", "-p", "one.yaml", "--json"], { cwd: dir.path });
+  assert.equal(json.code, 0, json.stderr);
+  const status = await runCli(["status", "one.yaml", "--json"], { cwd: dir.path });
+  const ok = JSON.parse(status.stdout).find((row: { name: string }) => row.name === "ok");
+  const folder = await runCli(["path", "ok", "-p", "one.yaml"], { cwd: dir.path });
+  const path = join(folder.stdout.trimEnd(), "build.log.gz");
+  assert.deepEqual(JSON.parse(json.stdout), {
+    package: "ok",
+    artifact_id: ok.artifact_id,
+    kind: "artifact",
+    path,
+    text: result.stdout,
+  });
 });
 
 Deno.test("hit log prints the log of the last failed build of a package that is not built", async () => {
@@ -59,6 +72,17 @@ Deno.test("hit log prints the log of the last failed build of a package that is 
     result.stderr,
     /^hit log: "broken" is not built; the log of its last failed build, \S+\/broken-[a-z2-7]{12}-1\/_hashdist\/build\.log:\n$/,
   );
+  const json = await runCli(["log", "broken", "-p", "one.yaml", "--json"], { cwd: dir.path });
+  assert.equal(json.code, 0, json.stderr);
+  assert.equal(json.stderr, "");
+  const document = JSON.parse(json.stdout);
+  assert.deepEqual([document.package, document.kind, document.text], [
+    "broken",
+    "failed",
+    result.stdout,
+  ]);
+  assert.match(document.path, /\/broken-[a-z2-7]{12}-1\/_hashdist\/build\.log$/);
+  assert.match(document.artifact_id, /^broken\/[a-z2-7]+$/);
 });
 
 Deno.test("hit log names a package that is neither built nor failed, and an unknown one", async () => {
