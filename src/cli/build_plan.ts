@@ -3,6 +3,7 @@
  * `--json`). Pure: data in, text out.
  */
 import type { BuildPlan } from "../stages/build_plan.ts";
+import type { PlannedSource } from "../stages/prefetch.ts";
 import { describeSource } from "../stages/missing_sources.ts";
 
 /** The plan as lines: what would be fetched, built, and what is already present. */
@@ -31,12 +32,17 @@ export function buildPlanJson(plan: BuildPlan): Record<string, unknown> {
     build: plan.build,
     present: plan.present,
     profile_present: plan.profilePresent,
-    sources: plan.sources.map((planned) => ({
-      key: planned.source.key,
-      url: planned.source.url ?? null,
-      packages: planned.source.packages,
-      action: planned.action,
-    })),
+    sources: plan.sources.map(plannedSourceJson),
+  };
+}
+
+/** One planned source as JSON (`build --dry-run --json`, `fetch PROFILE --dry-run --json`). */
+export function plannedSourceJson(planned: PlannedSource): Record<string, unknown> {
+  return {
+    key: planned.source.key,
+    url: planned.source.url ?? null,
+    packages: planned.source.packages,
+    action: planned.action,
   };
 }
 

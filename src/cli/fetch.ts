@@ -42,6 +42,8 @@ export interface UrlFetchArgs {
   quiet: boolean;
   offline: boolean;
   mirrors: string[];
+  /** Print `{url, final_url, key, bytes}` instead of the sources fragment. */
+  json: boolean;
 }
 
 /** The state of a running download, for `renderFetchProgress`. */
@@ -84,6 +86,10 @@ const OPTIONS: readonly OptionSpec[] = [
     description: "git: the cache's repository name (default: from URL)",
   },
   { name: "quiet", short: "q", description: "print no progress" },
+  {
+    name: "json",
+    description: "print what was fetched (or the profile's plan or summary) as JSON",
+  },
   ...SOURCE_OPTIONS,
 ];
 
@@ -131,6 +137,7 @@ export function parseFetchArgs(
     quiet: values.quiet === true,
     offline,
     mirrors,
+    json: values.json === true,
   };
 }
 
@@ -175,6 +182,7 @@ function parseProfileArgs(
     quiet: values.quiet === true,
     offline: given.offline,
     mirrors: given.mirrors,
+    json: values.json === true,
   };
 }
 
@@ -214,8 +222,8 @@ const REDRAW_MS = 100;
 export const fetchCommand: Command = {
   name: "fetch",
   summary: "download an archive, or every source of a profile, into the source cache",
-  usage: `hit fetch URL [KEY] [--type TYPE] [--quiet] [--offline] [--mirror DIR]
-       hit fetch PROFILE [NAME=VALUE ...] [--dry-run] [-j N] [--offline] [--mirror DIR]
+  usage: `hit fetch URL [KEY] [--type TYPE] [--quiet] [--json] [--offline] [--mirror DIR]
+       hit fetch PROFILE [NAME=VALUE ...] [--dry-run] [-j N] [--json] [--offline] [--mirror DIR]
 
 Downloads URL (http, https, file: or a local path) into the source cache and prints the
 "sources:" entry to paste into a package spec. Redirects to other hosts are followed (https to
@@ -295,7 +303,11 @@ examples:
       const via = fetched.finalUrl === url ? "" : ` (redirected to ${fetched.finalUrl})`;
       await context.stderr.write(`fetched ${url}${via}: ${formatBytes(fetched.bytes)}\n`);
     }
-    await context.stdout.write(renderSourcesFragment(fetched.key, url));
+    await context.stdout.write(
+      parsed.json
+        ? fetchedJson({ url, final_url: fetched.finalUrl, key: fetched.key, bytes: fetched.bytes })
+        : renderSourcesFragment(fetched.key, url),
+    );
     return 0;
   },
 };
@@ -317,8 +329,19 @@ async function runFetchGit(parsed: UrlFetchArgs, context: CommandContext): Promi
   await reclaimAndReport(config, context, { quiet: parsed.quiet, takeBuildLock: true });
   const name = parsed.name ?? basename(url.replace(/\/+$/, "")).replace(/\.git$/, "");
   await cache.fetchGit(`git:${commit}`, url, { repoName: name || "repo", offline });
-  await context.stdout.write(renderSourcesFragment(`git:${commit}`, url));
+  await context.stdout.write(
+    parsed.json
+      ? fetchedJson({ url, final_url: url, key: `git:${commit}`, bytes: null })
+      : renderSourcesFragment(`git:${commit}`, url),
+  );
   return 0;
+}
+
+/** `hit fetch URL --json`: the URL, where it led, the key and the bytes (null for git). */
+function fetchedJson(
+  fields: { url: string; final_url: string; key: string; bytes: number | null },
+): string {
+  return JSON.stringify(fields, null, 2) + "\n";
 }
 
 function isFileSync(path: string): boolean {

@@ -7,7 +7,8 @@ import { formatBytes } from "./format_bytes.ts";
 import { fetchedLine } from "./fetched_line.ts";
 import { openSourceCache } from "../core/source_cache.ts";
 import { HitError } from "../errors.ts";
-import { resolveProfile } from "../spec/resolve.ts";
+import { resolveProfileArg } from "./profile_arg.ts";
+import { plannedSourceJson } from "./build_plan.ts";
 import { FetchWorkers } from "../stages/fetch_stage.ts";
 import { describeSource, listNeededSources } from "../stages/missing_sources.ts";
 import {
@@ -36,6 +37,8 @@ export interface ProfileFetchArgs {
   quiet: boolean;
   offline: boolean;
   mirrors: string[];
+  /** Print the plan or the summary as JSON. */
+  json: boolean;
 }
 
 /** What the progress line of a prefetch shows. */
@@ -119,6 +122,18 @@ export function renderPrefetchSummary(summary: PrefetchSummary): string {
     `${formatBytes(summary.bytes)} fetched${failed}\n`;
 }
 
+/** The summary as the `--json` object, each failure with its key, URL, packages and error. */
+export function prefetchSummaryJson(summary: PrefetchSummary): Record<string, unknown> {
+  const { sources, cached, fetched, written, bytes } = summary;
+  const failures = summary.failures.map(({ source, error }) => ({
+    key: source.key,
+    url: source.url ?? null,
+    packages: source.packages,
+    error: error.message,
+  }));
+  return { sources, cached, fetched, written, bytes, failures };
+}
+
 /** What `--dry-run` prints: each source a fetch would get, and from where. */
 export function renderPrefetchPlan(plan: readonly PlannedSource[]): string {
   const todo = plan.filter((item) => item.action !== "cached");
@@ -163,16 +178,20 @@ export async function runFetchProfile(
   parsed: ProfileFetchArgs,
   context: CommandContext,
 ): Promise<number> {
-  const resolved = resolveProfile(parsed.profile, {
+  const resolved = await resolveProfileArg(parsed.profile, context, {
     overrides: parsed.overrides,
-    cwd: context.cwd,
   });
   const config = withMirrors(await commandConfig(context), parsed.mirrors, context.cwd);
   using workers = new FetchWorkers();
   const cache = openSourceCache(config, { env: context.env, downloader: workers.download });
   const needed = listNeededSources([resolved]);
   if (parsed.dryRun) {
-    await context.stdout.write(renderPrefetchPlan(await planPrefetch(needed, cache)));
+    const plan = await planPrefetch(needed, cache);
+    await context.stdout.write(
+      parsed.json
+        ? JSON.stringify({ sources: plan.map(plannedSourceJson) }, null, 2) + "\n"
+        : renderPrefetchPlan(plan),
+    );
     return 0;
   }
   await reclaimDownloads(cache);
@@ -222,7 +241,11 @@ export async function runFetchProfile(
       hint: "run it again to fetch what is still missing",
     });
   }
-  await context.stdout.write(renderPrefetchSummary(summary));
+  await context.stdout.write(
+    parsed.json
+      ? JSON.stringify(prefetchSummaryJson(summary), null, 2) + "\n"
+      : renderPrefetchSummary(summary),
+  );
   if (summary.failures.length > 0) throw prefetchFailedError(summary.failures, summary.sources);
   return 0;
 }

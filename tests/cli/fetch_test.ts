@@ -28,6 +28,7 @@ Deno.test("parseFetchArgs() takes URL and an optional KEY, positional or --key",
     quiet: false,
     offline: false,
     mirrors: [],
+    json: false,
   });
   assert.deepEqual(parseFetchArgs(["x", LIBYAML_KEY, "--type", "tar.gz", "-q", "--offline"]), {
     mode: "url",
@@ -37,6 +38,7 @@ Deno.test("parseFetchArgs() takes URL and an optional KEY, positional or --key",
     quiet: true,
     offline: true,
     mirrors: [],
+    json: false,
   });
   const keyOf = (args: string[]) => {
     const parsed = parseFetchArgs(args);
@@ -57,6 +59,7 @@ Deno.test("parseFetchArgs() takes a profile: -p, or a first argument naming a .y
     quiet: false,
     offline: false,
     mirrors: [],
+    json: false,
   });
   const yml = parseFetchArgs(["s.yml", "--mirror", "/m1", "--mirror=m2", "--offline"], isFile);
   assert.deepEqual([yml.mode, yml.offline, yml.mirrors], ["profile", true, ["/m1", "m2"]]);
@@ -71,6 +74,7 @@ Deno.test("parseFetchArgs() takes a profile: -p, or a first argument naming a .y
     quiet: false,
     offline: false,
     mirrors: [],
+    json: false,
   });
 });
 

@@ -48,6 +48,31 @@ Deno.test("hit fetch PROFILE fetches every source once, then finds them all cach
   });
   const dryAgain = await runCli(["fetch", "-p", "stack.yaml", "-n"], { cwd: dir.path });
   assert.equal(dryAgain.stdout, "would fetch 0 of 5 sources (5 already cached)\n");
+  // -p takes what every PROFILE argument takes: here the name without ".yaml".
+  const named = await runCli(["fetch", "-p", "stack", "-n", "--json"], { cwd: dir.path });
+  assert.equal(named.code, 0, named.stderr);
+  assert.equal(
+    named.stderr,
+    `note: profile "stack" is the file "${join(dir.path, "stack.yaml")}"\n`,
+  );
+  const planned = JSON.parse(named.stdout).sources;
+  assert.equal(planned.length, 5);
+  assert.deepEqual(planned.find((source: { key: string }) => source.key === LIBYAML_KEY), {
+    key: LIBYAML_KEY,
+    url: server.tarballUrl,
+    packages: ["yamldoc"],
+    action: "cached",
+  });
+  const json = await runCli(["fetch", "stack.yaml", "--json"], { cwd: dir.path });
+  assert.equal(json.code, 0, json.stderr);
+  assert.deepEqual(JSON.parse(json.stdout), {
+    sources: 5,
+    cached: 5,
+    fetched: 0,
+    written: 0,
+    bytes: 0,
+    failures: [],
+  });
   assert.equal(server.requests.length, requests, "nothing cached is asked for again");
 });
 
@@ -79,6 +104,18 @@ Deno.test("hit fetch PROFILE lists every failed source with package, URL and key
   // The bundles were written all the same; a second run retries only the two.
   const again = await runCli(["fetch", "stack.yaml", "-q"], { cwd: dir.path });
   assert.equal(again.stdout, "5 sources, 3 already cached, 0 B fetched, 2 failed\n");
+  const json = await runCli(["fetch", "stack.yaml", "-q", "--json"], { cwd: dir.path });
+  assert.equal(json.code, 1);
+  const summary = JSON.parse(json.stdout);
+  assert.deepEqual([summary.sources, summary.cached, summary.fetched], [5, 3, 0]);
+  assert.deepEqual(
+    summary.failures.map((failure: { packages: string[]; url: string }) => [
+      failure.packages[0],
+      failure.url,
+    ]).sort(),
+    [["tinygit", `${server.url}/gone.git`], ["yamldoc", gone]],
+  );
+  assert.match(summary.failures[0].error, /\S/);
 });
 
 Deno.test("hit fetch --offline URL fails at the fetch stage's permission; the live server sees nothing", async () => {

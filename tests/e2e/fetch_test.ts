@@ -36,6 +36,14 @@ Deno.test("hit fetch URL KEY succeeds when the key matches", async () => {
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stdout, `sources:\n- key: ${FFTW_KEY}\n  url: ${url}\n`);
   }
+  const json = await runCli(["fetch", url, FFTW_KEY, "--json", "-q"], { cwd: dir.path });
+  assert.equal(json.code, 0, json.stderr);
+  assert.deepEqual(JSON.parse(json.stdout), {
+    url,
+    final_url: url,
+    key: FFTW_KEY,
+    bytes: (await Deno.stat(join(SOURCES_DIR, FFTW))).size,
+  });
 });
 
 Deno.test("hit fetch URL KEY exits 2 and keeps nothing when the key differs", async () => {
