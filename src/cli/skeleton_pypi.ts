@@ -22,6 +22,7 @@ import { KeyMismatchError, openSourceCache } from "../core/source_cache.ts";
 import { HitError, USAGE_EXIT } from "../errors.ts";
 import { listPackageNames } from "../spec/package_lookup.ts";
 import { loadProfile } from "../spec/profile.ts";
+import { findProfileFile } from "./profile_arg.ts";
 import { createSpecFiles } from "../spec/spec_files.ts";
 import { isMap } from "../spec/values.ts";
 import { parseYaml } from "../spec/yaml_load.ts";
@@ -249,7 +250,13 @@ examples:
     const files = createSpecFiles();
     let packageDirs: string[] = [];
     if (parsed.profile !== undefined) {
-      packageDirs = loadProfile(parsed.profile, { files, cwd: context.cwd }).packageDirs;
+      // PROFILE as every command takes it: the file, its name, or the link hit build made.
+      const found = await findProfileFile(parsed.profile, {
+        cwd: context.cwd,
+        config: () => commandConfig(context),
+      });
+      if (found.note) await note(found.note);
+      packageDirs = loadProfile(found.file, { files, cwd: context.cwd }).packageDirs;
       if (packageDirs.length === 0 && parsed.output === undefined) {
         throw new HitError(`skeleton-pypi: profile "${parsed.profile}" has no package_dirs`, {
           hint: "give the folder to write into with --output DIR",

@@ -151,6 +151,15 @@ Deno.test("hit skeleton-pypi NAME==VERSION -p maps requirements to the profile's
     stderr: `error: skeleton-pypi: "pkgs/requests.yaml" already exists\n` +
       `hint: give --overwrite-existing to replace it\n`,
   });
+  // -p takes a PROFILE as every command does: here the profile's name without ".yaml".
+  const named = await runCli(args.map((arg) => arg === "pypi.yaml" ? "pypi" : arg), {
+    cwd: dir.path,
+  });
+  assert.deepEqual(named, {
+    code: 2,
+    stdout: "",
+    stderr: `note: profile "pypi" is the file "${join(dir.path, "pypi.yaml")}"\n` + refused.stderr,
+  });
   assert.deepEqual(index.server.requests, []);
 
   const result = await runCli([...args, "--overwrite-existing", "-q"], { cwd: dir.path });
