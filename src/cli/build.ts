@@ -283,7 +283,16 @@ export async function runBuild(
     if (parsed.dryRun) {
       const profileBuilt = await artifactState(config.buildStore, resolved.profileArtifactId) ===
         "built";
-      const plan = await planBuild(resolved, config, { only: parsed.packages, profileBuilt });
+      // Which packages a remote has: a manifest check per package, not with --offline.
+      const remotes = await openPullRemotes(config, context.env, {
+        noRemote: parsed.noRemote || offline,
+        offline,
+      });
+      const plan = await planBuild(resolved, config, {
+        only: parsed.packages,
+        profileBuilt,
+        remotes,
+      });
       await context.stdout.write(
         parsed.json ? JSON.stringify(buildPlanJson(plan), null, 2) + "\n" : renderBuildPlan(plan),
       );

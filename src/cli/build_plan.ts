@@ -5,16 +5,29 @@
 import type { BuildPlan } from "../stages/build_plan.ts";
 import type { PlannedSource } from "../stages/prefetch.ts";
 import { describeSource } from "../stages/missing_sources.ts";
+import { formatBytes } from "./format_bytes.ts";
 
 /** The plan as lines: what would be fetched, built, and what is already present. */
 export function renderBuildPlan(plan: BuildPlan): string {
   const count = (action: string) => plan.sources.filter((s) => s.action === action).length;
+  const todo = plan.sources.filter((s) => s.action === "download" || s.action === "copy");
+  const known = todo.filter((s) => s.bytes !== undefined);
+  const bytes = known.length === 0
+    ? ""
+    : `; ${formatBytes(known.reduce((sum, s) => sum + s.bytes!, 0))} known` +
+      (known.length < todo.length ? `, ${todo.length - known.length} of size unknown` : "");
   const lines = [
     `would fetch ${count("download")} sources, copy ${count("copy")} from mirrors ` +
-    `(${count("cached")} already in the source cache)`,
-    ...plan.sources.filter((s) => s.action === "download" || s.action === "copy").map((s) =>
-      `  ${s.action === "copy" ? `copy from ${s.from}` : "download"}: ${describeSource(s.source)}`
+    `(${count("cached")} already in the source cache)${bytes}`,
+    ...todo.map((s) =>
+      `  ${s.action === "copy" ? `copy from ${s.from}` : "download"}: ${describeSource(s.source)}` +
+      ` (${s.bytes === undefined ? "size unknown" : formatBytes(s.bytes)})`
     ),
+    ...(plan.pull.length === 0 ? [] : [
+      `would pull ${plan.pull.length} packages: ${
+        plan.pull.map((p) => `${p.name} (from ${p.remote})`).join(", ")
+      }`,
+    ]),
     `would build ${plan.build.length} packages${
       plan.build.length > 0 ? `: ${plan.build.join(", ")}` : ""
     }`,
@@ -30,6 +43,7 @@ export function renderBuildPlan(plan: BuildPlan): string {
 export function buildPlanJson(plan: BuildPlan): Record<string, unknown> {
   return {
     build: plan.build,
+    pull: plan.pull,
     present: plan.present,
     profile_present: plan.profilePresent,
     sources: plan.sources.map(plannedSourceJson),
@@ -43,6 +57,7 @@ export function plannedSourceJson(planned: PlannedSource): Record<string, unknow
     url: planned.source.url ?? null,
     packages: planned.source.packages,
     action: planned.action,
+    bytes: planned.bytes ?? null,
   };
 }
 

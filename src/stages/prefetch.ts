@@ -66,6 +66,8 @@ export interface PlannedSource {
   action: "cached" | "write" | "copy" | "download";
   /** The folder mirror a copy comes from. */
   from?: string;
+  /** The size of a file copied from a folder mirror; a download's is not known beforehand. */
+  bytes?: number;
 }
 
 /** The default number of sources fetched at once. */
@@ -78,11 +80,15 @@ export async function planPrefetch(
 ): Promise<PlannedSource[]> {
   const plan: PlannedSource[] = [];
   for (const source of needed) {
-    const place = (await cache.locate(source.key))?.place;
+    const located = await cache.locate(source.key);
+    const place = located?.place;
     if (place === "cache") plan.push({ source, action: "cached" });
     else if (source.bundle !== undefined) plan.push({ source, action: "write" });
-    else if (place !== undefined) plan.push({ source, action: "copy", from: place.mirror });
-    else plan.push({ source, action: "download" });
+    else if (place !== undefined) {
+      const info = await Deno.stat(located!.path).catch(() => undefined);
+      const bytes = info?.isFile ? { bytes: info.size } : {};
+      plan.push({ source, action: "copy", from: place.mirror, ...bytes });
+    } else plan.push({ source, action: "download" });
   }
   return plan;
 }

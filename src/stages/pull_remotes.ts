@@ -11,6 +11,7 @@ import { HitError } from "../errors.ts";
 import type { Config } from "../core/config.ts";
 import { pullArtifact } from "../core/artifact_pull.ts";
 import { type OpenRemote, openRemote, parseRemoteUrl } from "../core/remotes.ts";
+import { repositoryOf, tagOf } from "../core/artifact_manifest.ts";
 import type { PackageResult } from "../spec/resolve.ts";
 import type { BuildEvent, BuildProfileOptions, PulledFrom } from "./build_profile.ts";
 
@@ -38,6 +39,24 @@ export function pullFromRemotes(
     }
     return undefined;
   };
+}
+
+/**
+ * The name of the first of `remotes` that has a manifest for artifact `id` (a cheap check:
+ * nothing is downloaded or verified); undefined when none has, or none answers.
+ */
+export async function remoteHolding(
+  remotes: readonly OpenRemote[],
+  id: string,
+): Promise<string | undefined> {
+  for (const { store, prefix, remote } of remotes) {
+    try {
+      if (await store.hasManifest(repositoryOf(prefix, id), tagOf(id))) return remote.name;
+    } catch (error) {
+      if (!(error instanceof HitError)) throw error;
+    }
+  }
+  return undefined;
 }
 
 /** The fields of a `pulled` event. */

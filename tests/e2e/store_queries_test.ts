@@ -56,6 +56,7 @@ Deno.test("hit list, path and info tell what the store holds, where, and what ke
     const after = await runCli(["build", EXAMPLE, "-n", "--json"], { cwd: dir.path });
     assert.deepEqual(JSON.parse(after.stdout), {
       build: [],
+      pull: [],
       present: ["greet-tools", "libgreet", "greet"],
       profile_present: true,
       sources: [],
@@ -77,6 +78,41 @@ Deno.test("hit list, path and info tell what the store holds, where, and what ke
     assert.equal(typo.code, 1);
     assert.match(typo.stderr, /hint: did you mean "greet"\?/);
   });
+
+  await t.step(
+    "build --dry-run elsewhere names what a remote has, unless --no-remote",
+    async () => {
+      const shelf = `file://${join(dir.path, "shelf")}`;
+      const add = await runCli(["remote", "add", "shelf", shelf, "--push"], { cwd: dir.path });
+      assert.equal(add.code, 0, add.stderr);
+      const push = await runCli(["push", EXAMPLE, "--to", "shelf"], { cwd: dir.path });
+      assert.equal(push.code, 0, push.stderr);
+      // Another machine: a home of its own, the same remote.
+      const other = join(dir.path, "other");
+      await Deno.mkdir(other);
+      const added = await runCli(["remote", "add", "shelf", shelf, "--trust-unsigned"], {
+        cwd: other,
+      });
+      assert.equal(added.code, 0, added.stderr);
+      const plan = await runCli(["build", EXAMPLE, "--dry-run"], { cwd: other });
+      assert.deepEqual(plan, {
+        code: 0,
+        stdout: "would fetch 0 sources, copy 0 from mirrors (0 already in the source cache)\n" +
+          "would pull 3 packages: greet-tools (from shelf), libgreet (from shelf), greet (from shelf)\n" +
+          "would build 0 packages\n" +
+          "already present 0 packages\n" +
+          "would build the profile\n",
+        stderr: "",
+      });
+      for (const flag of ["--no-remote", "--offline"]) {
+        const local = await runCli(["build", EXAMPLE, "--dry-run", "--json", flag], { cwd: other });
+        assert.equal(local.code, 0, local.stderr);
+        const json = JSON.parse(local.stdout);
+        assert.deepEqual([json.pull, json.build.length], [[], 3], flag);
+      }
+      assert.deepEqual([...Deno.readDirSync(join(other, ".home", ".hit", "bld"))], []);
+    },
+  );
 
   await t.step("list shows each artifact, kept by the link's gc root until it goes", async () => {
     const list = await runCli(["list", "--json"], { cwd: dir.path });
