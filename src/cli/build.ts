@@ -113,7 +113,11 @@ export const OPTIONS: readonly OptionSpec[] = [
   { name: "no-remote", description: "pull nothing from the remotes: build everything here" },
   { name: "verbose", short: "v", description: "stream the build output" },
   { name: "quiet", short: "q", description: "print only errors and the result" },
-  { name: "dry-run", short: "n", description: "print what would be fetched and built; do nothing" },
+  {
+    name: "dry-run",
+    short: "n",
+    description: "print what would be fetched (bytes where known), pulled and built; do nothing",
+  },
   { name: "json", description: "print the result (or the plan) as JSON (fields as in the README)" },
 ];
 

@@ -6,6 +6,7 @@ import { fetchInWorker } from "../../src/stages/fetch_stage.ts";
 import { listNeededSources, type NeededSource } from "../../src/stages/missing_sources.ts";
 import { planPrefetch, type PrefetchEvent, prefetchSources } from "../../src/stages/prefetch.ts";
 import { makeTempDir, serve, SOURCE_KEYS, SOURCES_DIR } from "../core/_source_fixtures.ts";
+import { renderBuildPlan } from "../../src/cli/build_plan.ts";
 import { startSmallStackServer, writeSmallStack } from "../e2e/_small_stack.ts";
 
 /** A source cache in `root` that downloads in the fetch stage's worker, as `hit` does. */
@@ -143,5 +144,22 @@ Deno.test("planPrefetch() says which sources are cached, written, copied or down
     ["write", undefined],
     ["copy", mirror],
     ["download", undefined],
+  ]);
+  // A mirror copy's size is known; a download's is not (no request is made to learn it).
+  const size = (await Deno.stat(join(SOURCES_DIR, "libyaml_0.2.5.orig.tar.gz"))).size;
+  assert.deepEqual(plan.map((item) => item.bytes), [undefined, undefined, size, undefined]);
+  const text = renderBuildPlan({
+    build: ["c", "d"],
+    pull: [],
+    present: [],
+    profilePresent: false,
+    sources: plan,
+  });
+  assert.deepEqual(text.split("\n").slice(0, 3), [
+    "would fetch 1 sources, copy 1 from mirrors (1 already in the source cache); " +
+    "83.1 KiB known, 1 of size unknown",
+    `  copy from ${mirror}: "c": ${key} from "http://127.0.0.1:1/y" (83.1 KiB)`,
+    `  download: "d": ${SOURCE_KEYS["patchelf-0.14.3.tar.gz"]} from "http://127.0.0.1:1/p" ` +
+    "(size unknown)",
   ]);
 });
