@@ -4,9 +4,8 @@
  * every source of the profile (`fetch_profile.ts`). Parsing and rendering are pure; `run`
  * fetches and prints.
  */
-import { basename, resolve } from "node:path";
+import { resolve } from "node:path";
 import type { DownloadProgress } from "../core/download.ts";
-import { resolveRemoteRevision } from "../core/git_source.ts";
 import { KeyMismatchError, openSourceCache } from "../core/source_cache.ts";
 import { HitError, USAGE_EXIT } from "../errors.ts";
 import { checkArchiveInWorker, fetchInWorker } from "../stages/fetch_stage.ts";
@@ -15,6 +14,7 @@ import { StageCapabilityError } from "../stages/stage_worker.ts";
 import { type OptionSpec, parseOptions, splitOverrides, usageError } from "./args.ts";
 import { type Command, commandConfig, type CommandContext } from "./command.ts";
 import { type ProfileFetchArgs, runFetchProfile } from "./fetch_profile.ts";
+import { fetchedJson, runFetchGit } from "./fetch_git.ts";
 import { formatBytes } from "./format_bytes.ts";
 import { listenForInterrupts } from "./interrupts.ts";
 import { reclaimDownloads } from "../core/download_temp.ts";
@@ -311,38 +311,6 @@ examples:
     return 0;
   },
 };
-
-/**
- * `hit fetch URL --git REV` or `hit fetch URL git:SHA` (HashDist's `fetchgit`): the commit into
- * the cache's bare repository, and its `git:` key printed as a sources fragment.
- */
-async function runFetchGit(parsed: UrlFetchArgs, context: CommandContext): Promise<number> {
-  const local = !/^[a-z][a-z0-9+.-]*:\/\//i.test(parsed.url) && !/^[^/]+@[^:]+:/.test(parsed.url);
-  const url = local ? resolve(context.cwd, parsed.url) : parsed.url;
-  const offline = isOffline(parsed.offline, context.env);
-  const revision = parsed.git!;
-  const config = withMirrors(await commandConfig(context), parsed.mirrors, context.cwd);
-  const commit = /^[0-9a-f]{40}$/.test(revision)
-    ? revision
-    : await resolveRemoteRevision({ env: context.env, caFile: config.caFile }, url, revision);
-  const cache = openSourceCache(config, { env: context.env, downloader: fetchInWorker });
-  await reclaimAndReport(config, context, { quiet: parsed.quiet, takeBuildLock: true });
-  const name = parsed.name ?? basename(url.replace(/\/+$/, "")).replace(/\.git$/, "");
-  await cache.fetchGit(`git:${commit}`, url, { repoName: name || "repo", offline });
-  await context.stdout.write(
-    parsed.json
-      ? fetchedJson({ url, final_url: url, key: `git:${commit}`, bytes: null })
-      : renderSourcesFragment(`git:${commit}`, url),
-  );
-  return 0;
-}
-
-/** `hit fetch URL --json`: the URL, where it led, the key and the bytes (null for git). */
-function fetchedJson(
-  fields: { url: string; final_url: string; key: string; bytes: number | null },
-): string {
-  return JSON.stringify(fields, null, 2) + "\n";
-}
 
 function isFileSync(path: string): boolean {
   try {

@@ -62,6 +62,7 @@ Deno.test("hit fetch PROFILE fetches every source once, then finds them all cach
     url: server.tarballUrl,
     packages: ["yamldoc"],
     action: "cached",
+    bytes: null,
   });
   const json = await runCli(["fetch", "stack.yaml", "--json"], { cwd: dir.path });
   assert.equal(json.code, 0, json.stderr);
