@@ -41,6 +41,7 @@ export interface Config {
     memory?: number;
     cpuSeconds?: number;
     fileSize?: number;
+    tmpSize?: number;
   };
   /** `executor:` (hit's own key): where packages build when `--executor` is not given. */
   executor?: ExecutorSettings;
@@ -336,6 +337,7 @@ const LIMIT_KEYS = {
   memory_bytes: "memory",
   cpu_seconds: "cpuSeconds",
   file_size_bytes: "fileSize",
+  tmp_bytes: "tmpSize",
 } as const;
 
 function sandboxLimitsOf(

@@ -34,10 +34,12 @@ export interface SandboxLimits {
   cpuSeconds?: number;
   /** RLIMIT_FSIZE in bytes: the largest file a build may write (also bounds its /tmp files). */
   fileSize?: number;
+  /** The size of the sandbox's own `/tmp` (a tmpfs, in memory, under bwrap), in bytes. */
+  tmpSize?: number;
 }
 
 /** The limits when the configuration sets none. */
-export const DEFAULT_LIMITS: SandboxLimits = { processes: 8192 };
+export const DEFAULT_LIMITS: SandboxLimits = { processes: 8192, tmpSize: 1 << 30 };
 
 /** The sandbox chosen for a run, with what starting a process under it needs. */
 export interface SandboxSetup {

@@ -141,7 +141,11 @@ export function bwrapCommand(
   const limited = tools.prlimit && prlimitOptions(limits).length > 0
     ? [tools.prlimit, ...prlimitOptions(limits), "--"]
     : [];
-  const bwrap = bwrapArgs(mounts, request.cwd, request.argv, { seccompFd: SECCOMP_FD, user });
+  const bwrap = bwrapArgs(mounts, request.cwd, request.argv, {
+    seccompFd: SECCOMP_FD,
+    user,
+    tmpSize: limits.tmpSize,
+  });
   return {
     program: "/bin/sh",
     args: [
@@ -173,7 +177,7 @@ export function bwrapArgs(
   mounts: SandboxMounts,
   cwd: string,
   argv: string[],
-  options: { seccompFd?: number; user?: BuildUser } = {},
+  options: { seccompFd?: number; user?: BuildUser; tmpSize?: number } = {},
 ): string[] {
   const { user } = options;
   // As root, bwrap's user namespace would map the build to the host's root: no user namespace
@@ -207,6 +211,8 @@ export function bwrapArgs(
   for (const path of PROC_READ_ONLY) args.push("--ro-bind-try", path, path);
   args.push("--dev", "/dev");
   if (user !== undefined) args.push("--perms", "01777");
+  // In memory: its size is capped, so a build cannot fill the host's RAM through it.
+  if (options.tmpSize !== undefined) args.push("--size", String(options.tmpSize));
   args.push("--tmpfs", "/tmp");
   args.push(...parentFolders([...mounts.readOnly, ...mounts.writable.map((w) => w.to)], user));
   for (const path of mounts.readOnly) args.push("--ro-bind", path, path);

@@ -80,11 +80,12 @@ Deno.test("parseConfig() reads sandbox_paths relative to the file and checks san
   const base = "build_stores: [{dir: b}]\nsource_caches: [{dir: s}]\nbuild_temp: t\ncache: c\n" +
     "gc_roots: g\n";
   const config = parseConfig(
-    base + "sandbox_paths: [/opt, apps]\nsandbox_limits: {processes: 64, cpu_seconds: 600}\n",
+    base +
+      "sandbox_paths: [/opt, apps]\nsandbox_limits: {processes: 64, cpu_seconds: 600, tmp_bytes: 4096}\n",
     "/c/config.yaml",
   );
   assert.deepEqual(config.sandboxPaths, ["/opt", "/c/apps"]);
-  assert.deepEqual(config.sandboxLimits, { processes: 64, cpuSeconds: 600 });
+  assert.deepEqual(config.sandboxLimits, { processes: 64, cpuSeconds: 600, tmpSize: 4096 });
   assert.throws(
     () => parseConfig(base + "sandbox_limits: {threads: 4}\n", "/c/config.yaml"),
     /"sandbox_limits" has an unknown key "threads"/,

@@ -608,6 +608,15 @@ const BOMB_AND_FILLER = [
   '(dd if=/dev/zero of="$f" bs=1M count=4) 2> /dev/null || true',
   'echo "tmp_bytes=$(stat -c %s "$f")" >> "$r"',
   'rm -f "$f"',
+  // Many files, each under the file size limit: /tmp itself must be bounded (bwrap's tmpfs).
+  "total=0",
+  "for i in 1 2 3 4; do",
+  '  g="/tmp/hit-probe-many-$$-$i"',
+  '  (dd if=/dev/zero of="$g" bs=512K count=1) 2> /dev/null || true',
+  '  total=$((total + $(stat -c %s "$g" 2> /dev/null || echo 0)))',
+  "done",
+  "rm -f /tmp/hit-probe-many-$$-*",
+  'echo "tmp_total=$total" >> "$r"',
 ].join("\n");
 
 Deno.test("a fork bomb and a /tmp filler are bounded by sandbox_limits under bwrap and landlock", async () => {
@@ -632,7 +641,7 @@ Deno.test("a fork bomb and a /tmp filler are bounded by sandbox_limits under bwr
     if (sandbox === "none") {
       await Deno.writeTextFile(
         join(hitHome, "config.yaml"),
-        "sandbox_limits: {processes: 64, file_size_bytes: 1048576}\n",
+        "sandbox_limits: {processes: 64, file_size_bytes: 1048576, tmp_bytes: 1048576}\n",
         { append: true },
       );
     }
@@ -642,6 +651,7 @@ Deno.test("a fork bomb and a /tmp filler are bounded by sandbox_limits under bwr
     const results = Object.fromEntries(text.trim().split("\n").map((line) => line.split("=")));
     if (sandbox === "none") {
       assert.equal(results.tmp_bytes, String(4 * 1024 * 1024), "the control's filler was stopped");
+      assert.equal(results.tmp_total, String(2 * 1024 * 1024), "the control's files were stopped");
       continue;
     }
     console.log(
@@ -651,6 +661,10 @@ Deno.test("a fork bomb and a /tmp filler are bounded by sandbox_limits under bwr
     assert.ok(
       Number(results.tmp_bytes) <= 1024 * 1024,
       `${sandbox}: /tmp took ${results.tmp_bytes}`,
+    );
+    assert.ok(
+      Number(results.tmp_total) <= 1024 * 1024,
+      `${sandbox}: /tmp held ${results.tmp_total} bytes in several files`,
     );
   }
 });
