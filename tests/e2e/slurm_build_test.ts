@@ -1,8 +1,9 @@
 /**
  * `hit build --executor slurm` against a real one-node Slurm cluster (`_slurm_cluster.ts`),
- * started once for the file: a diamond of small packages, a stack partly built already, a package a `file://` remote holds (pulled, no job), a
- * failing middle package with and without `--keep-going`, Ctrl-C, an oversize CPU request, and
- * the example stack with the same artifact ids as a local build.
+ * started once for the file: a diamond of small packages, a stack partly built already, a
+ * package a `file://` remote holds (pulled on the login node, no job), a failing middle
+ * package with and without `--keep-going`, Ctrl-C, an oversize CPU request, and the example
+ * stack with the same artifact ids as a local build.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
