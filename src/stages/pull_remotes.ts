@@ -9,6 +9,7 @@
 import { dirname } from "node:path";
 import { HitError } from "../errors.ts";
 import type { Config } from "../core/config.ts";
+import { loadNetworkConfig, type NetworkConfig } from "../core/network_config.ts";
 import { pullArtifact } from "../core/artifact_pull.ts";
 import { type OpenRemote, openRemote, parseRemoteUrl } from "../core/remotes.ts";
 import { repositoryOf, tagOf } from "../core/artifact_manifest.ts";
@@ -115,6 +116,11 @@ export async function openPullRemotes(
   const remotes = (config.remotes ?? []).filter((remote) =>
     !options.offline || parseRemoteUrl(remote.url).kind === "folder"
   );
-  const places = { env, configDir: dirname(config.file) };
+  let network: Promise<NetworkConfig> | undefined;
+  const places = {
+    env,
+    configDir: dirname(config.file),
+    network: () => network ??= loadNetworkConfig(env, config),
+  };
   return await Promise.all(remotes.map((remote) => openRemote(remote, places)));
 }
