@@ -4,7 +4,8 @@
  * fails (down, a bad signature, a damaged layer, a non-relocatable artifact for another store
  * path) is reported as a warning and the next one is asked; when none can, the artifact is
  * built. Packages are asked for once their build dependencies are stored, independent ones at
- * once. Never throws for a remote's fault; never prints.
+ * once; each one that will be built is announced at once, so its sources can be fetched while
+ * other pulls go on. Never throws for a remote's fault; never prints.
  */
 import { dirname } from "node:path";
 import { HitError } from "../errors.ts";
@@ -77,6 +78,8 @@ export async function pullPackages(
     signal?: AbortSignal;
     /** Whether a package outside `toBuild` is in the store. */
     isStored: (name: string) => Promise<boolean>;
+    /** Hears of each package no remote gave (it will be built), as soon as that is known. */
+    onMissing?: (pkg: PackageResult) => void;
   },
 ): Promise<string[]> {
   const pulled: string[] = [];
@@ -86,10 +89,14 @@ export async function pullPackages(
     present.set(
       pkg.name,
       Promise.all(deps).then(async (ready) => {
-        if (!ready.every(Boolean) || options.signal?.aborted) return false;
+        const missing = () => {
+          options.onMissing?.(pkg);
+          return false;
+        };
+        if (!ready.every(Boolean) || options.signal?.aborted) return missing();
         const started = performance.now();
         const from = await options.pull(pkg.name, pkg.artifactId);
-        if (from === undefined) return false;
+        if (from === undefined) return missing();
         pulled.push(pkg.name);
         const seconds = (performance.now() - started) / 1000;
         options.emit({
