@@ -62,6 +62,8 @@ example:
         limits: request.limits,
         hostPaths: request.hostPaths,
         stage: context.landlockStage?.(),
+        // As the login node's root build would: as the unprivileged `sandbox_uid`.
+        buildUser: Deno.uid() === 0 ? request.buildUser : undefined,
         env: context.env,
       });
       const sources = openSourceStore(request.config, { offline: true });

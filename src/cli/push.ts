@@ -8,6 +8,7 @@ import { HitError } from "../errors.ts";
 import { pushArtifact, storedClosure } from "../core/artifact_push.ts";
 import { readSecretKey } from "../core/artifact_signing.ts";
 import type { Config } from "../core/config.ts";
+import { loadNetworkConfig } from "../core/network_config.ts";
 import { openRemote, type Remote } from "../core/remotes.ts";
 import { resolveProfile } from "../spec/resolve.ts";
 import { type OptionSpec, parseOptions, usageError } from "./args.ts";
@@ -92,7 +93,11 @@ export async function pushClosure(
       `warning: no signing key: pushing unsigned (make one with "hit key generate NAME")\n`,
     );
   }
-  const target = await openRemote(remote, { env: context.env, configDir: dirname(config.file) });
+  const target = await openRemote(remote, {
+    env: context.env,
+    configDir: dirname(config.file),
+    network: () => loadNetworkConfig(context.env, config),
+  });
   const closure = await storedClosure(config.buildStore, ids);
   let pushed = 0;
   let bytes = 0;

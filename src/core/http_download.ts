@@ -96,7 +96,8 @@ interface ResumeState {
   validator?: string;
 }
 
-function createClient(network: NetworkSettings | undefined): Deno.HttpClient | undefined {
+/** A client with `network`'s proxy and CA certificates; undefined when the default one does. */
+export function createClient(network: NetworkSettings | undefined): Deno.HttpClient | undefined {
   if (network?.proxy === undefined && (network?.caCerts ?? []).length === 0) return undefined;
   return Deno.createHttpClient({
     ...(network?.proxy === undefined ? {} : { proxy: { url: network.proxy } }),
@@ -241,20 +242,27 @@ export function parseRetryAfter(header: string | null, now: number): number | un
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
-function connectFailure(url: string, error: unknown): DownloadFailure {
+/** The hint of a server certificate no trusted CA signed. */
+export const SITE_CA_HINT =
+  'if a site CA signs it, name its PEM file in the configuration ("ca_file: ' +
+  'PATH") or in SSL_CERT_FILE';
+
+/** "TLS: the certificate … was refused: …" when `error` of a request to `url` says so. */
+export function certificateRefusal(url: string | URL, error: unknown): string | undefined {
   const reason = describeCause(error);
-  if (/certificate|UnknownIssuer|tls|handshake/i.test(reason)) {
-    return new DownloadFailure(
-      `TLS: the certificate of "${new URL(url).host}" was refused: ${reason}`,
-      {
-        retry: false,
-        cause: error,
-        hint: 'if a site CA signs it, name its PEM file in the configuration ("ca_file: ' +
-          'PATH") or in SSL_CERT_FILE',
-      },
-    );
+  if (!/certificate|UnknownIssuer|tls|handshake/i.test(reason)) return undefined;
+  return `TLS: the certificate of "${new URL(url).host}" was refused: ${reason}`;
+}
+
+function connectFailure(url: string, error: unknown): DownloadFailure {
+  const refusal = certificateRefusal(url, error);
+  if (refusal !== undefined) {
+    return new DownloadFailure(refusal, { retry: false, cause: error, hint: SITE_CA_HINT });
   }
-  return new DownloadFailure(`cannot connect: ${reason}`, { retry: true, cause: error });
+  return new DownloadFailure(`cannot connect: ${describeCause(error)}`, {
+    retry: true,
+    cause: error,
+  });
 }
 
 function seconds(ms: number): string {

@@ -3,10 +3,13 @@
  * of manifests with the OCI `Accept`, blob upload as POST then PUT to the newest `Location`,
  * verified blob download, Basic auth and the Bearer-token flow (401 with `Www-Authenticate`,
  * token fetch, retry). `Authorization` never follows a redirect to another host, and
- * credentials never appear in messages. Talks only to the registry and its token realm.
+ * credentials never appear in messages. Talks only to the registry and its token realm,
+ * through the proxy and with the site CA (`ca_file:`, `SSL_CERT_FILE`) of the network settings.
  */
 import { HitError } from "../errors.ts";
 import { type Descriptor, MANIFEST_MEDIA_TYPE } from "./artifact_manifest.ts";
+import { certificateRefusal, createClient, SITE_CA_HINT } from "./http_download.ts";
+import { type NetworkConfig, networkFor } from "./network_config.ts";
 import { type OnBytes, type RemoteStore, saveVerified } from "./remote_store.ts";
 
 /** A user name and password (or token) for a registry. */
@@ -32,11 +35,20 @@ export class OciRegistry implements RemoteStore {
   #credentials?: RegistryCredentials;
   /** The Authorization header that worked, per repository and access. */
   #authorization = new Map<string, string>();
+  #network?: NetworkConfig;
+  /** The HTTP client of each origin (the registry, its token realm), when not the default. */
+  #clients = new Map<string, Deno.HttpClient | undefined>();
 
-  constructor(base: URL, where: string, credentials?: RegistryCredentials) {
+  constructor(
+    base: URL,
+    where: string,
+    credentials?: RegistryCredentials,
+    network?: NetworkConfig,
+  ) {
     this.#base = base;
     this.where = where;
     this.#credentials = credentials;
+    this.#network = network;
   }
 
   async readManifest(repo: string, tag: string): Promise<Uint8Array | undefined> {
@@ -141,12 +153,17 @@ export class OciRegistry implements RemoteStore {
       let response: Response;
       try {
         response = await fetch(url, {
+          ...this.#clientOf(url),
           method,
           headers,
           body: options.body === undefined ? null : await options.body(),
           redirect: "manual",
         });
       } catch (error) {
+        const refusal = certificateRefusal(url, error);
+        if (refusal !== undefined) {
+          throw this.#error(options.action, refusal, { cause: error, hint: SITE_CA_HINT });
+        }
         throw this.#error(
           options.action,
           `the registry is not reachable: ${(error as Error).message}`,
@@ -187,6 +204,7 @@ export class OciRegistry implements RemoteStore {
     let response: Response;
     try {
       response = await fetch(realm, {
+        ...this.#clientOf(realm),
         headers: basic === undefined ? {} : { Authorization: basic },
         redirect: "error",
       });
@@ -212,6 +230,15 @@ export class OciRegistry implements RemoteStore {
       throw this.#error(options.action, `the token server ${realm.origin} sent no token`);
     }
     return `Bearer ${token}`;
+  }
+
+  /** The `client` option of a request to `url`: its proxy and the site CA, if any. */
+  #clientOf(url: URL): { client?: Deno.HttpClient } {
+    if (!this.#clients.has(url.origin)) {
+      this.#clients.set(url.origin, createClient(networkFor(url.href, this.#network)));
+    }
+    const client = this.#clients.get(url.origin);
+    return client === undefined ? {} : { client };
   }
 
   #unauthorized(options: RequestOptions): HitError {

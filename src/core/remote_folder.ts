@@ -8,6 +8,8 @@ import { dirname, join } from "node:path";
 import { HitError } from "../errors.ts";
 import type { Descriptor } from "./artifact_manifest.ts";
 import { exists } from "./exists.ts";
+import { certificateRefusal, createClient, SITE_CA_HINT } from "./http_download.ts";
+import { type NetworkConfig, networkFor } from "./network_config.ts";
 import { type OnBytes, type RemoteStore, saveVerified } from "./remote_store.ts";
 
 /** A folder holding the registry layout. */
@@ -97,10 +99,13 @@ export class StaticHttpRemote implements RemoteStore {
   readonly where: string;
   readonly readOnly = true;
   #base: string;
+  /** With the proxy and site CA of the network settings, when they change anything. */
+  #client?: Deno.HttpClient;
 
-  constructor(base: string, where: string) {
+  constructor(base: string, where: string, network?: NetworkConfig) {
     this.#base = base.replace(/\/+$/, "");
     this.where = where;
+    this.#client = createClient(networkFor(this.#base, network));
   }
 
   async readManifest(repo: string, tag: string): Promise<Uint8Array | undefined> {
@@ -143,8 +148,18 @@ export class StaticHttpRemote implements RemoteStore {
   async #get(path: string, action: string): Promise<Response | undefined> {
     let response: Response;
     try {
-      response = await fetch(`${this.#base}/${path}`);
+      response = await fetch(
+        `${this.#base}/${path}`,
+        this.#client === undefined ? {} : { client: this.#client },
+      );
     } catch (error) {
+      const refusal = certificateRefusal(this.#base, error);
+      if (refusal !== undefined) {
+        throw new HitError(`${action} at ${this.where}: ${refusal}`, {
+          cause: error,
+          hint: SITE_CA_HINT,
+        });
+      }
       throw new HitError(`${action} at ${this.where}: not reachable: ${(error as Error).message}`, {
         cause: error,
       });

@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { HitError } from "../errors.ts";
 import { describeValue } from "../spec/spec_error.ts";
 import { isMap, type Value, type ValueMap } from "../spec/values.ts";
+import type { NetworkConfig } from "./network_config.ts";
 import { OciRegistry } from "./oci_registry.ts";
 import { findCredentials } from "./registry_credentials.ts";
 import { FolderRemote, StaticHttpRemote } from "./remote_folder.ts";
@@ -85,6 +86,8 @@ export interface RemotePlaces {
   env: Readonly<Record<string, string | undefined>>;
   /** The folder of the configuration file (`auth.json` is looked for there). */
   configDir: string;
+  /** The proxies and site CA of HTTP(S) remotes (`loadNetworkConfig`), read when one is opened. */
+  network?: () => Promise<NetworkConfig>;
 }
 
 /**
@@ -98,10 +101,13 @@ export async function openRemote(remote: Remote, places: RemotePlaces): Promise<
     return { remote, store: new FolderRemote(target.path, where), prefix: "" };
   }
   if (target.kind === "static") {
-    return { remote, store: new StaticHttpRemote(target.base, where), prefix: "" };
+    const store = new StaticHttpRemote(target.base, where, await places.network?.());
+    return { remote, store, prefix: "" };
   }
   const credentials = await findCredentials(remote.name, target.base.host, places);
-  return { remote, store: new OciRegistry(target.base, where, credentials), prefix: target.prefix };
+  const network = await places.network?.();
+  const store = new OciRegistry(target.base, where, credentials, network);
+  return { remote, store, prefix: target.prefix };
 }
 
 /**

@@ -187,19 +187,41 @@ export async function buildProfile(
     if (await artifactState(store, pkg.artifactId) === "built") cached.push(name);
     else toBuild.push(pkg);
   }
-  // Pulls go first: what a remote holds needs no sources and no build.
-  const pulled = options.pull === undefined ? [] : await pullPackages(toBuild, {
-    pull: options.pull,
-    emit,
-    signal: context.signal,
-    isStored: async (name) =>
-      await artifactState(store, resolved.packages.get(name)!.artifactId) === "built",
-  });
-  toBuild = toBuild.filter((pkg) => !pulled.includes(pkg.name));
-  emit({ type: "plan", toBuild: toBuild.map((pkg) => pkg.name), cached });
-
-  // Every source first, so that a long build never waits on the network half-way.
-  await ensureSources(toBuild, sources, { signal: context.signal, onEvent: emit });
+  // Every source before any build, so that a long build never waits on the network half-way.
+  const fetchOptions = { signal: context.signal, onEvent: emit };
+  const pulled: string[] = [];
+  if (options.pull === undefined) {
+    emit({ type: "plan", toBuild: toBuild.map((pkg) => pkg.name), cached });
+    await ensureSources(toBuild, sources, fetchOptions);
+  } else {
+    // What a remote holds needs no sources and no build; the sources of a package no remote
+    // has are fetched (one package at a time) while the other pulls go on.
+    let fetching = Promise.resolve();
+    let fetchError: unknown;
+    pulled.push(
+      ...await pullPackages(toBuild, {
+        pull: options.pull,
+        emit,
+        signal: context.signal,
+        isStored: async (name) =>
+          await artifactState(store, resolved.packages.get(name)!.artifactId) === "built",
+        onMissing: (pkg) => {
+          fetching = fetching.then(async () => {
+            if (fetchError !== undefined) return;
+            try {
+              await ensureSources([pkg], sources, fetchOptions);
+            } catch (error) {
+              fetchError = error;
+            }
+          });
+        },
+      }),
+    );
+    await fetching;
+    if (fetchError !== undefined) throw fetchError;
+    toBuild = toBuild.filter((pkg) => !pulled.includes(pkg.name));
+    emit({ type: "plan", toBuild: toBuild.map((pkg) => pkg.name), cached });
+  }
 
   const run: ExecutorRun = {
     emit,

@@ -4,11 +4,13 @@
  * fails (down, a bad signature, a damaged layer, a non-relocatable artifact for another store
  * path) is reported as a warning and the next one is asked; when none can, the artifact is
  * built. Packages are asked for once their build dependencies are stored, independent ones at
- * once. Never throws for a remote's fault; never prints.
+ * once; each one that will be built is announced at once, so its sources can be fetched while
+ * other pulls go on. Never throws for a remote's fault; never prints.
  */
 import { dirname } from "node:path";
 import { HitError } from "../errors.ts";
 import type { Config } from "../core/config.ts";
+import { loadNetworkConfig, type NetworkConfig } from "../core/network_config.ts";
 import { pullArtifact } from "../core/artifact_pull.ts";
 import { type OpenRemote, openRemote, parseRemoteUrl } from "../core/remotes.ts";
 import { repositoryOf, tagOf } from "../core/artifact_manifest.ts";
@@ -76,6 +78,8 @@ export async function pullPackages(
     signal?: AbortSignal;
     /** Whether a package outside `toBuild` is in the store. */
     isStored: (name: string) => Promise<boolean>;
+    /** Hears of each package no remote gave (it will be built), as soon as that is known. */
+    onMissing?: (pkg: PackageResult) => void;
   },
 ): Promise<string[]> {
   const pulled: string[] = [];
@@ -85,10 +89,14 @@ export async function pullPackages(
     present.set(
       pkg.name,
       Promise.all(deps).then(async (ready) => {
-        if (!ready.every(Boolean) || options.signal?.aborted) return false;
+        const missing = () => {
+          options.onMissing?.(pkg);
+          return false;
+        };
+        if (!ready.every(Boolean) || options.signal?.aborted) return missing();
         const started = performance.now();
         const from = await options.pull(pkg.name, pkg.artifactId);
-        if (from === undefined) return false;
+        if (from === undefined) return missing();
         pulled.push(pkg.name);
         const seconds = (performance.now() - started) / 1000;
         options.emit({
@@ -115,6 +123,11 @@ export async function openPullRemotes(
   const remotes = (config.remotes ?? []).filter((remote) =>
     !options.offline || parseRemoteUrl(remote.url).kind === "folder"
   );
-  const places = { env, configDir: dirname(config.file) };
+  let network: Promise<NetworkConfig> | undefined;
+  const places = {
+    env,
+    configDir: dirname(config.file),
+    network: () => network ??= loadNetworkConfig(env, config),
+  };
   return await Promise.all(remotes.map((remote) => openRemote(remote, places)));
 }

@@ -101,6 +101,7 @@ async function buildOnSlurm(
             keepBuild: context.keepBuild,
             cpus,
             config: context.config,
+            buildUser: context.setup?.buildUser,
           }),
         );
         requests.push(file);

@@ -10,7 +10,7 @@ import type { Config } from "../core/config.ts";
 import { configFromJson } from "../core/config.ts";
 import { isMap, type ValueMap } from "../spec/values.ts";
 import { shellWord } from "./missing_sources.ts";
-import type { SandboxKind, SandboxLimits } from "./sandbox.ts";
+import type { BuildUser, SandboxKind, SandboxLimits } from "./sandbox.ts";
 
 /** How jobs are submitted: `--slurm-*` options, or the `executor:` configuration key. */
 export interface SlurmOptions {
@@ -133,6 +133,8 @@ export interface BuildRequest {
   keepBuild: "always" | "never" | "error";
   cpus: number;
   config: Config;
+  /** The user a root build runs as (`sandbox_uid:`), when the login node's `hit` is root. */
+  buildUser?: BuildUser;
 }
 
 /** The JSON text of a build request file. */
@@ -148,6 +150,7 @@ export function formatBuildRequest(request: BuildRequest): string {
     keep_build: request.keepBuild,
     cpus: request.cpus,
     config: configDocument(request.config),
+    ...(request.buildUser === undefined ? {} : { build_user: request.buildUser }),
   }) + "\n";
 }
 
@@ -184,6 +187,10 @@ export function parseBuildRequest(text: string, file: string): BuildRequest {
     fail(`"keep_build" must be "always", "never" or "error"`);
   }
   if (!Number.isInteger(cpus) || (cpus as number) < 1) fail(`"cpus" must be a whole number`);
+  const user = doc.build_user as BuildUser | undefined;
+  if (user !== undefined && !(Number.isInteger(user?.uid) && Number.isInteger(user?.gid))) {
+    fail(`"build_user" must be a uid and a gid`);
+  }
   return {
     id: id as string,
     name: name as string,
@@ -194,5 +201,6 @@ export function parseBuildRequest(text: string, file: string): BuildRequest {
     keepBuild: keepBuild as BuildRequest["keepBuild"],
     cpus: cpus as number,
     config: configFromJson(JSON.stringify(doc.config)),
+    ...(user === undefined ? {} : { buildUser: { uid: user.uid, gid: user.gid } }),
   };
 }

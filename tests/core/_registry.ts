@@ -1,7 +1,7 @@
 /**
  * A real `docker-registry` (Debian's CNCF distribution 2.8) for tests, with the config of
  * ENGINES.md §1.1 on a free 127.0.0.1 port, optionally behind a bcrypt htpasswd file (made with
- * `htpasswd -Bbn`). Stopped by its pid when disposed. Test helper; writes only into `dir`.
+ * `htpasswd -Bbn`) or serving HTTPS with a given certificate. Stopped by its pid when disposed. Test helper; writes only into `dir`.
  */
 import { join } from "node:path";
 
@@ -26,10 +26,16 @@ export function hasRegistry(): boolean {
   }
 }
 
-/** Starts a registry storing into `dir`; with `user`, only that user (bcrypt) may use it. */
+/**
+ * Starts a registry storing into `dir`; with `user`, only that user (bcrypt) may use it; with
+ * `tls`, it serves HTTPS with that certificate and key (PEM files), signed by the CA `tls.ca`.
+ */
 export async function startRegistry(
   dir: string,
-  options: { user?: { name: string; password: string } } = {},
+  options: {
+    user?: { name: string; password: string };
+    tls?: { cert: string; key: string; ca: string };
+  } = {},
 ): Promise<TestRegistry> {
   const port = freePort();
   const data = join(dir, "registry-data");
@@ -44,12 +50,15 @@ export async function startRegistry(
     await Deno.writeFile(join(dir, "htpasswd"), out.stdout);
     auth = `auth:\n  htpasswd:\n    realm: hit-cache\n    path: ${join(dir, "htpasswd")}\n`;
   }
+  const tls = options.tls === undefined
+    ? ""
+    : `  tls:\n    certificate: ${options.tls.cert}\n    key: ${options.tls.key}\n`;
   const config = join(dir, "registry.yml");
   await Deno.writeTextFile(
     config,
     `version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: true\nstorage:\n` +
       `  filesystem:\n    rootdirectory: ${data}\n  delete:\n    enabled: true\n` +
-      `http:\n  addr: 127.0.0.1:${port}\n  secret: hit-test-secret\n${auth}`,
+      `http:\n  addr: 127.0.0.1:${port}\n  secret: hit-test-secret\n${tls}${auth}`,
   );
   const child = new Deno.Command("docker-registry", {
     args: ["serve", config],
@@ -67,7 +76,8 @@ export async function startRegistry(
     await child.status;
   };
   try {
-    await waitUntilUp(`http://${host}/v2/`);
+    const ca = options.tls === undefined ? undefined : await Deno.readTextFile(options.tls.ca);
+    await waitUntilUp(`${ca === undefined ? "http" : "https"}://${host}/v2/`, ca);
   } catch (error) {
     await stop("SIGKILL");
     throw error;
@@ -89,11 +99,12 @@ export function freePort(): number {
   return port;
 }
 
-async function waitUntilUp(url: string): Promise<void> {
+async function waitUntilUp(url: string, ca?: string): Promise<void> {
+  using client = Deno.createHttpClient(ca === undefined ? {} : { caCerts: [ca] });
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     try {
-      const response = await fetch(url);
+      const response = await fetch(url, { client });
       await response.body?.cancel();
       if (response.status === 200 || response.status === 401) return;
     } catch {

@@ -3,11 +3,10 @@
  * HIT_HOME, a one-package profile with one source, and an https server on 127.0.0.1 signed
  * by a site CA made with openssl. Test helper.
  */
-import assert from "node:assert/strict";
 import { join } from "node:path";
 import { LIBYAML_KEY, listDir } from "../core/_source_fixtures.ts";
 import { mirrorPackPath } from "./_source_server.ts";
-import { runProgram } from "./_run_cli.ts";
+import { makeSiteCa } from "./_site_ca.ts";
 
 /** `runCli`'s HIT_HOME below its working folder. */
 export const HOME_HIT = [".home", ".hit"];
@@ -68,63 +67,17 @@ export async function serveWithSiteCa(
   pki: string,
   handler: (request: Request) => Response | Promise<Response>,
 ): Promise<SiteCaServer> {
-  await Deno.mkdir(pki, { recursive: true });
-  const ssl = async (...args: string[]) => {
-    const result = await runProgram("openssl", args, { cwd: pki });
-    assert.equal(result.code, 0, result.stderr);
-  };
-  const newKey = ["-newkey", "rsa:2048", "-nodes"];
-  await ssl(
-    "req",
-    "-x509",
-    ...newKey,
-    "-keyout",
-    "ca.key",
-    "-out",
-    "ca.pem",
-    "-days",
-    "2",
-    "-subj",
-    "/CN=hit test site CA",
-  );
-  await ssl(
-    "req",
-    ...newKey,
-    "-keyout",
-    "server.key",
-    "-out",
-    "server.csr",
-    "-subj",
-    "/CN=127.0.0.1",
-  );
-  await Deno.writeTextFile(join(pki, "ext.cnf"), "subjectAltName=IP:127.0.0.1\n");
-  await ssl(
-    "x509",
-    "-req",
-    "-in",
-    "server.csr",
-    "-CA",
-    "ca.pem",
-    "-CAkey",
-    "ca.key",
-    "-CAcreateserial",
-    "-out",
-    "server.pem",
-    "-days",
-    "2",
-    "-extfile",
-    "ext.cnf",
-  );
+  const ca = await makeSiteCa(pki);
   const server = Deno.serve({
     hostname: "127.0.0.1",
     port: 0,
-    cert: await Deno.readTextFile(join(pki, "server.pem")),
-    key: await Deno.readTextFile(join(pki, "server.key")),
+    cert: await Deno.readTextFile(ca.cert),
+    key: await Deno.readTextFile(ca.key),
     onListen() {},
   }, handler);
   return {
     url: `https://127.0.0.1:${server.addr.port}`,
-    caFile: join(pki, "ca.pem"),
+    caFile: ca.ca,
     [Symbol.asyncDispose]: () => server.shutdown(),
   };
 }

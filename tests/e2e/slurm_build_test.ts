@@ -1,8 +1,9 @@
 /**
  * `hit build --executor slurm` against a real one-node Slurm cluster (`_slurm_cluster.ts`),
  * started once for the file: a diamond of small packages, a stack partly built already, a
- * failing middle package with and without `--keep-going`, Ctrl-C, an oversize CPU request, and
- * the example stack with the same artifact ids as a local build.
+ * package a `file://` remote holds (pulled on the login node, no job), a failing middle
+ * package with and without `--keep-going`, Ctrl-C, an oversize CPU request, and the example
+ * stack with the same artifact ids as a local build.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -129,6 +130,41 @@ Deno.test({
       assert.doesNotMatch(result.stderr, /\[[bc]\] queued as Slurm job \d+, waiting for its dep/);
       // A run that built everything leaves no requests or logs behind.
       assert.deepEqual([...Deno.readDirSync(join(dir.path, ".home", ".hit", "bld", ".slurm"))], []);
+    });
+
+    await t.step("what a remote holds is pulled on the login node, with no job", async () => {
+      await using builder = await makeTempDir();
+      await using node = await makeTempDir();
+      await using cache = await makeTempDir();
+      const url = `file://${cache.path}`;
+      // The builder builds "a" alone and pushes it (unsigned) to a folder remote.
+      const made = await runCli(["build", await writeDiamond(builder.path), "--package", "a"], {
+        cwd: builder.path,
+      });
+      assert.equal(made.code, 0, made.stderr);
+      const aDir = join(builder.path, ".home", ".hit", "bld", "a");
+      const [built] = [...Deno.readDirSync(aDir)].map((entry) => join(aDir, entry.name));
+      const aId = (await Deno.readTextFile(join(built, "id"))).trim();
+      for (const [cwd, push] of [[builder.path, ["--push"]], [node.path, []]] as const) {
+        const added = await runCli(
+          ["remote", "add", "cache", url, ...push, "--trust-unsigned"],
+          { cwd },
+        );
+        assert.equal(added.code, 0, added.stderr);
+      }
+      const pushed = await runCli(["push", aId], { cwd: builder.path });
+      assert.equal(pushed.code, 0, pushed.stderr);
+
+      const result = await slurm(node.path, [await writeDiamond(node.path), "-j", "1"]);
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stderr, /\[a\] pulled /);
+      assert.match(result.stderr, /3 to build, 0 already built/);
+      assert.match(result.stdout, /pulled 1 from "cache"/);
+      assert.deepEqual([...jobIds(result.stderr).keys()].sort(), ["b", "c", "d"]);
+      // b and c depend on nothing of this run: the pulled "a" is in the store already.
+      assert.doesNotMatch(result.stderr, /\[[bc]\] queued as Slurm job \d+, waiting for its dep/);
+      const times = await readTimes(join(node.path, ".home", ".hit", "bld"));
+      assert.deepEqual([...times.keys()].sort(), ["a", "b", "c", "d"]);
     });
 
     await t.step(

@@ -131,4 +131,10 @@ Deno.test("a build request survives its file, and a damaged one names the file",
   );
   assert.throws(() => parseBuildRequest(noPaths, "/r.json"), /"host_paths" must be a list/);
   assert.throws(() => parseBuildRequest(damaged, "/r.json"), /"cpus" must be a whole number/);
+  // A root login node's build user goes with the request, so the job drops to it too.
+  const asUser = { ...request, buildUser: { uid: 65534, gid: 65534 } };
+  const user = parseBuildRequest(formatBuildRequest(asUser), "/r.json");
+  assert.deepEqual(user.buildUser, { uid: 65534, gid: 65534 });
+  const badUser = formatBuildRequest(asUser).replace('"uid":65534', '"uid":"nobody"');
+  assert.throws(() => parseBuildRequest(badUser, "/r.json"), /"build_user" must be a uid/);
 });
