@@ -32,10 +32,20 @@ const CAUSES: Record<string, { cause: string; hint: string }> = {
   EINVAL: { cause: "invalid argument", hint: "give the path of a regular file or folder" },
 };
 
+/**
+ * Whether `error` is Deno refusing a special path (`/proc`, `/sys`, devices), which it does even
+ * with --allow-read/write ("Requires all access to …"). A refused network or environment access
+ * is not the user's path but a bug in `hit`'s grants, and stays an internal error.
+ */
+function isSpecialPathRefusal(error: unknown): error is Deno.errors.NotCapable {
+  return error instanceof Deno.errors.NotCapable &&
+    /^Requires (all|read|write) access to /.test(error.message);
+}
+
 /** Whether `error` is an error the operating system reported for a file operation. */
 export function isFileSystemError(error: unknown): error is Error {
   if (!(error instanceof Error) || error instanceof HitError) return false;
-  if (error instanceof Deno.errors.NotCapable) return true;
+  if (error instanceof Deno.errors.NotCapable) return isSpecialPathRefusal(error);
   const code = (error as { code?: unknown }).code;
   return typeof code === "string" && /^E[A-Z0-9]+$/.test(code);
 }
@@ -46,8 +56,7 @@ export function isFileSystemError(error: unknown): error is Error {
  * `HitError` or an error that is not the file system's is returned as it is.
  */
 export function fileError(action: string, error: unknown, path?: string): unknown {
-  if (error instanceof Deno.errors.NotCapable) {
-    // Deno refuses special folders (`/proc`, `/sys`, devices) even with --allow-read/write.
+  if (isSpecialPathRefusal(error)) {
     const denied = path ?? /"(.*)"/.exec(error.message)?.[1];
     return new HitError(`${action}: ${denied ? `"${denied}" ` : ""}is a special system path`, {
       hint: "choose a path on an ordinary file system",
